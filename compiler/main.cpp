@@ -1,0 +1,143 @@
+// The tinyc command line.
+#include "compile.h"
+#include "diagnostics.h"
+#include "ir_print.h"
+#include "op_registry.h"
+#include "output_files.h"
+#include "report.h"
+#include "version.h"
+#include "../passes/passes.h"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+using namespace tinyc;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Args {
+  std::string model, output, header, name, report, dump_ir;
+  std::vector<std::string> input_shapes, frozen;
+  bool list_ops = false, print_pipeline = false, quiet = false;
+  int verbose = 0;
+};
+
+// "NAME=VALUE" -> {NAME, VALUE}; a bare VALUE gets an empty NAME.
+std::pair<std::string, std::string> split_assignment(const std::string& s) {
+  auto eq = s.rfind('=');
+  if (eq == std::string::npos) return {"", s};
+  return {s.substr(0, eq), s.substr(eq + 1)};
+}
+
+ImportOptions import_options(const Args& a) {
+  ImportOptions io;
+  for (const auto& spec : a.input_shapes) {
+    auto [name, dims] = split_assignment(spec);
+    if (name.empty()) fail("--input-shape '{}': expected NAME=DIMS, e.g. input=1x3x32x32", spec);
+    io.input_shapes[name] = parse_shape(dims);
+  }
+  for (const auto& spec : a.frozen) {
+    auto [name, file] = split_assignment(spec);
+    if (name.empty()) fail("--freeze-input '{}': expected NAME=FILE.pb", spec);
+    io.frozen_inputs[name] = read_tensor_pb(file);
+  }
+  return io;
+}
+
+int run(const Args& a) {
+  if (a.list_ops) {
+    for (const auto& n : OpRegistry::instance().names()) fmt::print("{}\n", n);
+    return 0;
+  }
+  if (a.print_pipeline) {
+    for (const Pass& p : pipeline()) fmt::print("{:<22} {}\n", p.name, p.purpose);
+    fmt::print("{:<22} {}\n", "plan-arena", "static arena offsets from liveness (at emit)");
+    return 0;
+  }
+  if (a.model.empty()) fail("no model given (usage: tinyc MODEL.onnx -o OUT.cpp; see --help)");
+  if (a.output.empty()) fail("no output file given: add -o OUT.cpp");
+
+  CompileOptions opts;
+  opts.import = import_options(a);
+  const fs::path out(a.output);
+  const fs::path header = a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
+  if (header == out) fail("the header '{}' would overwrite the source; pick another --header", a.header);
+  opts.emit.name = c_identifier(a.name.empty() ? out.stem().string() : a.name);
+  opts.emit.header_file = header.filename().string();
+  opts.emit.model_file = fs::path(a.model).filename().string();
+  if (!a.dump_ir.empty()) {
+    std::string want = a.dump_ir.rfind("after=", 0) == 0 ? a.dump_ir.substr(6) : a.dump_ir;
+    bool known = want == "all" || want == "import";
+    for (const Pass& p : pipeline()) known |= want == p.name;
+    if (!known) fail("--dump-ir: no pass named '{}' (see --print-pipeline)", want);
+    opts.after_pass = [want](const std::string& pass, const Graph& g) {
+      if (want == "all" || want == pass)
+        fmt::print(stderr, "// ---- IR after {}\n{}", pass, print_ir(g));
+    };
+  }
+
+  CompileResult r = compile_model(a.model, opts);
+
+  OutputFiles files;
+  files.add(out.string(), r.model.source);
+  files.add(header.string(), r.model.header);
+  if (!a.report.empty()) files.add(a.report, report_json(r.graph, r.model, opts.emit.model_file));
+  files.commit();
+
+  if (!a.quiet) {
+    fmt::print("tinyc: {} -> {} + {} ({}_run)\n", a.model, out.string(), header.string(), opts.emit.name);
+    fmt::print("{}", summary_text(r.graph, r.model, a.verbose >= 1));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  CLI::App app{"tinyc: compiles an ONNX model into standalone C++ for microcontrollers.\n"
+               "The output is one source file and one header with static buffers only: no heap,\n"
+               "no interpreter, every shape a compile-time constant.\n\n"
+               "  tinyc model.onnx -o model.cpp                 # writes model.cpp and model.h\n"
+               "  tinyc model.onnx -o kws.cpp --name kws -v     # kws_run(), per-layer table\n"};
+  app.add_option("model", a.model, "ONNX model file (opsets 6 to 17)");
+  app.add_option("-o,--output", a.output, "C++ source to write; the header goes beside it as .h");
+  app.add_option("--header", a.header, "header file to write (default: OUTPUT with .h)");
+  app.add_option("--name", a.name,
+                 "symbol prefix: NAME_run(), NAME_ARENA_BYTES... (default: output file stem)");
+  app.add_option("--report", a.report, "write a JSON report: layers, shapes, MACs, arena plan");
+  app.add_option("--input-shape", a.input_shapes,
+                 "NAME=DIMS fixes a symbolic or dynamic input shape, e.g. input=1x3x32x32 "
+                 "(repeatable)");
+  app.add_option("--freeze-input", a.frozen,
+                 "NAME=FILE.pb turns a model input into a constant read from an ONNX TensorProto "
+                 "file, for inputs that decide shapes (repeatable)");
+  app.add_option("--dump-ir", a.dump_ir,
+                 "print the IR to stderr after a pass: PASS, after=PASS, import or all");
+  app.add_flag("--print-pipeline", a.print_pipeline, "list the passes in order and exit");
+  app.add_flag("--list-ops", a.list_ops, "list the supported ONNX ops and exit");
+  app.add_flag("-v,--verbose", a.verbose, "per-layer table; -vv also prints progress");
+  app.add_flag("-q,--quiet", a.quiet, "print nothing on success");
+  app.set_version_flag("--version", std::string("tinyc ") + kTinycVersion);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  g_verbosity = a.verbose >= 2 ? 1 : 0;
+  try {
+    return run(a);
+  } catch (const CompileErrors& e) {
+    for (const auto& m : e.messages) fmt::print(stderr, "tinyc: error: {}\n", m);
+  } catch (const CompileError& e) {
+    fmt::print(stderr, "tinyc: error: {}\n", e.what());
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "tinyc: error: out of memory (is the model unreasonably large?)\n");
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "tinyc: internal error: {} (please report this with the model)\n", e.what());
+  }
+  return 1;
+}

@@ -1,0 +1,16 @@
+// The compile summary (stdout) and the JSON report (--report).
+#pragma once
+
+#include "emitter.h"
+
+#include <string>
+
+namespace tinyc {
+
+// Short summary: weights, arena, MACs; with per_layer, one row per layer.
+std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer);
+
+// The JSON report: per-layer op, shapes, MACs, weight bytes; arena buffers; totals.
+std::string report_json(const Graph& g, const EmittedModel& m, const std::string& model_file);
+
+}  // namespace tinyc

@@ -1,0 +1,32 @@
+// Graph passes, one per file. Each transforms the graph in place.
+#pragma once
+
+#include "../compiler/ir.h"
+
+#include <string>
+#include <vector>
+
+namespace tinyc {
+
+struct PassOptions {
+  bool fold_constants = true;
+};
+
+void check_supported(Graph& g);        // every op is known to tinyc; lists all that are not
+void infer_shapes(Graph& g);           // every value gets a static shape and dtype
+void fold_constants(Graph& g);         // nodes whose inputs are all known are computed now
+void remove_identity(Graph& g);        // Identity and inference-time Dropout disappear
+void fold_batchnorm(Graph& g);         // BatchNormalization merged into the Conv/Gemm before it
+void fuse_activation(Graph& g);        // Relu/Clip/LeakyRelu applied by their producer on store
+void eliminate_dead_nodes(Graph& g);   // nodes whose results nobody reads are dropped
+
+struct Pass {
+  const char* name;
+  void (*run)(Graph&);
+  const char* purpose;
+};
+
+// The pipeline, in order (passes/pipeline.cpp).
+const std::vector<Pass>& pipeline();
+
+}  // namespace tinyc
