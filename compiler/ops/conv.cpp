@@ -1,0 +1,149 @@
+// Conv (float): 1-D, 2-D and 3-D, groups (depthwise included), strides, dilations, pads and
+// auto_pad, optional bias, fused activation. Kernels in templates/conv.h; 1x1 convolutions
+// with stride 1 and no padding take a plane-wise fast path.
+#include "window.h"
+
+namespace tinyc::ops {
+namespace {
+
+std::vector<int64_t> kernel_of(const Node& n, const Shape& w) {
+  std::vector<int64_t> k(w.begin() + 2, w.end());
+  std::vector<int64_t> attr = n.attr_ints("kernel_shape", {});
+  if (!attr.empty() && attr != k)
+    fail("node {}: kernel_shape {} disagrees with the weights {}", n.label(), shape_str(attr),
+         shape_str(w));
+  return k;
+}
+
+struct ConvShape {
+  int64_t N, C, M, G;
+  Window win;
+};
+
+ConvShape conv_shape(const Node& n, const Shape& x, const Shape& w, const Shape* b) {
+  if (w.size() != x.size() || w.size() < 3)
+    fail("node {}: weights of rank {} do not match an input of rank {}", n.label(), w.size(),
+         x.size());
+  ConvShape s;
+  s.N = x[0];
+  s.C = x[1];
+  s.M = w[0];
+  s.G = n.attr_i("group", 1);
+  if (s.G < 1 || s.C % s.G != 0 || s.M % s.G != 0 || w[1] * s.G != s.C)
+    fail("node {}: group {} does not fit {} input channels and weights {}", n.label(), s.G, s.C,
+         shape_str(w));
+  if (b && (b->size() != 1 || (*b)[0] != s.M))
+    fail("node {}: bias shape {} is not [{}]", n.label(), shape_str(*b), s.M);
+  s.win = window_geometry(n, x, kernel_of(n, w), false);
+  return s;
+}
+
+Shape out_shape(const ConvShape& s) {
+  Shape o = {s.N, s.M};
+  o.insert(o.end(), s.win.out.begin(), s.win.out.end());
+  return o;
+}
+
+bool is_pointwise(const ConvShape& s) {
+  if (s.G != 1) return false;
+  for (int i = 0; i < s.win.rank; ++i) {
+    const size_t a = size_t(i);
+    if (s.win.kernel[a] != 1 || s.win.strides[a] != 1 || s.win.pad_begin[a] != 0 ||
+        s.win.pad_end[a] != 0)
+      return false;
+  }
+  return true;
+}
+
+void infer(Graph& g, Node& n) {
+  require_dtype(g, n, 0, {DType::F32});
+  require_dtype(g, n, 1, {DType::F32});
+  if (n.input(2) >= 0) require_dtype(g, n, 2, {DType::F32});
+  const Shape* b = n.input(2) >= 0 ? &input(g, n, 2).shape : nullptr;
+  ConvShape s = conv_shape(n, input(g, n, 0).shape, input(g, n, 1).shape, b);
+  set_output(g, n, 0, DType::F32, out_shape(s));
+}
+
+// The same loop nest and summation order as tk::conv_float.
+std::vector<TensorData> eval(const Node& n, const Inputs& in) {
+  const Shape* bs = in.size() > 2 && in[2] ? &in[2]->shape : nullptr;
+  ConvShape s = conv_shape(n, in[0]->shape, in[1]->shape, bs);
+  TensorData y(DType::F32, out_shape(s));
+  const Window3 w = window3(s.win);
+  const float* x = in[0]->data<float>();
+  const float* wt = in[1]->data<float>();
+  const float* bias = bs ? in[2]->data<float>() : nullptr;
+  const int64_t CG = s.C / s.G, MG = s.M / s.G;
+  const int64_t IDHW = w.in[0] * w.in[1] * w.in[2], KSZ = w.k[0] * w.k[1] * w.k[2];
+  float* out = y.data<float>();
+  for (int64_t nn = 0; nn < s.N; ++nn)
+    for (int64_t oc = 0; oc < s.M; ++oc) {
+      const float* xg = x + (nn * s.C + (oc / MG) * CG) * IDHW;
+      const float* wo = wt + oc * CG * KSZ;
+      for (int64_t od = 0; od < w.out[0]; ++od)
+        for (int64_t oh = 0; oh < w.out[1]; ++oh)
+          for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+            float acc = bias ? bias[oc] : 0.0f;
+            for (int64_t ic = 0; ic < CG; ++ic)
+              for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+                const int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0];
+                if (id < 0 || id >= w.in[0]) continue;
+                for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+                  const int64_t ih = oh * w.s[1] - w.p[1] + kh * w.d[1];
+                  if (ih < 0 || ih >= w.in[1]) continue;
+                  for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                    const int64_t iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
+                    if (iw < 0 || iw >= w.in[2]) continue;
+                    acc += xg[ic * IDHW + (id * w.in[1] + ih) * w.in[2] + iw] *
+                           wo[((ic * w.k[0] + kd) * w.k[1] + kh) * w.k[2] + kw];
+                  }
+                }
+              }
+            *out++ = acc;
+          }
+    }
+  return {std::move(y)};
+}
+
+void emit(EmitContext& ctx, const Node& n) {
+  const Graph& g = ctx.graph();
+  const bool has_bias = n.input(2) >= 0;
+  ConvShape s = conv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
+                           has_bias ? &g.val(n.input(2)).shape : nullptr);
+  ctx.use("conv");
+  Params p;
+  p.i("N", s.N).i("C", s.C).i("M", s.M).i("has_bias", has_bias);
+  const bool pointwise = is_pointwise(s);
+  if (pointwise) {
+    p.i("HW", numel(s.win.in));
+  } else {
+    p.i("G", s.G);
+    add_window_params(p, s.win);
+  }
+  add_act(p, n.act);
+  const std::string P = ctx.params(p);
+  ctx.line(fmt::format("tk::{}<{}>({}, {}, {}, {});", pointwise ? "conv1x1_float" : "conv_float", P,
+                       ctx.cptr(n.input(0)), ctx.cptr(n.input(1)),
+                       has_bias ? ctx.cptr(n.input(2)) : "nullptr", ctx.ptr(n.output(0))));
+}
+
+int64_t macs(const Graph& g, const Node& n) {
+  const Shape& w = g.val(n.input(1)).shape;
+  return numel(g.val(n.output(0)).shape) * numel(Shape(w.begin() + 1, w.end()));
+}
+
+OpDef conv_def() {
+  OpDef d;
+  d.op_type = "Conv";
+  d.infer = infer;
+  d.eval = eval;
+  d.emit = emit;
+  d.macs = macs;
+  d.accepts_fused_act = true;
+  return d;
+}
+
+TINYC_REGISTER_OP(conv_def);
+
+} // namespace
+} // namespace tinyc::ops

@@ -1,0 +1,94 @@
+// Float convolution, NCHW, 1-D/2-D/3-D (shorter ranks are padded to three spatial axes of size
+// 1, whose loops the compiler removes). Every output element sums bias + x * w over input
+// channels, then kernel depth, height and width, in that order: the evaluator's order.
+// Windows fully inside the input run fixed-bound loops over compile-time offsets; only border
+// windows clip their kernel range.
+//
+// P: N, C, M, G, ID/IH/IW, OD/OH/OW, KD/KH/KW, SD/SH/SW (strides), DD/DH/DW (dilations),
+//    PD/PH/PW (leading pads), has_bias, act/act_a/act_b.
+#pragma once
+
+#include "activation.h"
+
+namespace tk {
+
+// First kernel tap k with o + k * d >= 0, and one past the last tap with o + k * d < n.
+inline int conv_tap_lo(int o, int d) {
+  return o >= 0 ? 0 : (-o + d - 1) / d;
+}
+inline int conv_tap_hi(int o, int d, int n, int k) {
+  if (o >= n) return 0;
+  int hi = (n - o + d - 1) / d;
+  return hi < k ? hi : k;
+}
+
+template <class P> void conv_float(const float* x, const float* w, const float* bias, float* y) {
+  constexpr int CG = P::C / P::G, MG = P::M / P::G;
+  constexpr int IHW = P::IH * P::IW, IDHW = P::ID * IHW;
+  constexpr int KSZ = P::KD * P::KH * P::KW;
+  for (int n = 0; n < P::N; ++n) {
+    for (int oc = 0; oc < P::M; ++oc) {
+      const float* xg = x + (n * P::C + (oc / MG) * CG) * IDHW;
+      const float* wo = w + oc * CG * KSZ;
+      float b = 0.0f;
+      if constexpr (P::has_bias) b = bias[oc];
+      for (int od = 0; od < P::OD; ++od) {
+        const int d0 = od * P::SD - P::PD;
+        const int kd_lo = conv_tap_lo(d0, P::DD), kd_hi = conv_tap_hi(d0, P::DD, P::ID, P::KD);
+        for (int oh = 0; oh < P::OH; ++oh) {
+          const int h0 = oh * P::SH - P::PH;
+          const int kh_lo = conv_tap_lo(h0, P::DH), kh_hi = conv_tap_hi(h0, P::DH, P::IH, P::KH);
+          for (int ow = 0; ow < P::OW; ++ow) {
+            const int w0 = ow * P::SW - P::PW;
+            const int kw_lo = conv_tap_lo(w0, P::DW), kw_hi = conv_tap_hi(w0, P::DW, P::IW, P::KW);
+            float acc = b;
+            if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
+                kw_hi == P::KW) {
+              const float* xi = xg + (d0 * P::IH + h0) * P::IW + w0;
+              const float* wi = wo;
+              for (int ic = 0; ic < CG; ++ic, xi += IDHW, wi += KSZ)
+                for (int kd = 0; kd < P::KD; ++kd)
+                  for (int kh = 0; kh < P::KH; ++kh)
+                    for (int kw = 0; kw < P::KW; ++kw)
+                      acc += xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW] *
+                             wi[(kd * P::KH + kh) * P::KW + kw];
+            } else {
+              for (int ic = 0; ic < CG; ++ic)
+                for (int kd = kd_lo; kd < kd_hi; ++kd)
+                  for (int kh = kh_lo; kh < kh_hi; ++kh)
+                    for (int kw = kw_lo; kw < kw_hi; ++kw)
+                      acc += xg[ic * IDHW + ((d0 + kd * P::DD) * P::IH + h0 + kh * P::DH) * P::IW +
+                                w0 + kw * P::DW] *
+                             wo[((ic * P::KD + kd) * P::KH + kh) * P::KW + kw];
+            }
+            y[((n * P::M + oc) * P::OD + od) * P::OH * P::OW + oh * P::OW + ow] = activate<P>(acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+// 1x1 convolution, stride 1, no padding, one group: per output channel, a weighted sum of
+// input planes accumulated in place over the output plane (contiguous, vectorisable).
+// P: N, C, M, HW (spatial size), has_bias, act/act_a/act_b.
+template <class P> void conv1x1_float(const float* x, const float* w, const float* bias, float* y) {
+  for (int n = 0; n < P::N; ++n) {
+    const float* xn = x + n * P::C * P::HW;
+    for (int oc = 0; oc < P::M; ++oc) {
+      float* yo = y + (n * P::M + oc) * P::HW;
+      float b = 0.0f;
+      if constexpr (P::has_bias) b = bias[oc];
+      for (int i = 0; i < P::HW; ++i) yo[i] = b;
+      for (int ic = 0; ic < P::C; ++ic) {
+        const float wv = w[oc * P::C + ic];
+        const float* xc = xn + ic * P::HW;
+        for (int i = 0; i < P::HW; ++i) yo[i] += wv * xc[i];
+      }
+      if constexpr (P::act != ACT_NONE)
+        for (int i = 0; i < P::HW; ++i) yo[i] = activate<P>(yo[i]);
+    }
+  }
+}
+
+} // namespace tk
