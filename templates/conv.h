@@ -9,18 +9,9 @@
 #pragma once
 
 #include "activation.h"
+#include "window.h"
 
 namespace tk {
-
-// First kernel tap k with o + k * d >= 0, and one past the last tap with o + k * d < n.
-inline int conv_tap_lo(int o, int d) {
-  return o >= 0 ? 0 : (-o + d - 1) / d;
-}
-inline int conv_tap_hi(int o, int d, int n, int k) {
-  if (o >= n) return 0;
-  int hi = (n - o + d - 1) / d;
-  return hi < k ? hi : k;
-}
 
 template <class P> void conv_float(const float* x, const float* w, const float* bias, float* y) {
   constexpr int CG = P::C / P::G, MG = P::M / P::G;
@@ -34,13 +25,13 @@ template <class P> void conv_float(const float* x, const float* w, const float* 
       if constexpr (P::has_bias) b = bias[oc];
       for (int od = 0; od < P::OD; ++od) {
         const int d0 = od * P::SD - P::PD;
-        const int kd_lo = conv_tap_lo(d0, P::DD), kd_hi = conv_tap_hi(d0, P::DD, P::ID, P::KD);
+        const int kd_lo = tap_lo(d0, P::DD), kd_hi = tap_hi(d0, P::DD, P::ID, P::KD);
         for (int oh = 0; oh < P::OH; ++oh) {
           const int h0 = oh * P::SH - P::PH;
-          const int kh_lo = conv_tap_lo(h0, P::DH), kh_hi = conv_tap_hi(h0, P::DH, P::IH, P::KH);
+          const int kh_lo = tap_lo(h0, P::DH), kh_hi = tap_hi(h0, P::DH, P::IH, P::KH);
           for (int ow = 0; ow < P::OW; ++ow) {
             const int w0 = ow * P::SW - P::PW;
-            const int kw_lo = conv_tap_lo(w0, P::DW), kw_hi = conv_tap_hi(w0, P::DW, P::IW, P::KW);
+            const int kw_lo = tap_lo(w0, P::DW), kw_hi = tap_hi(w0, P::DW, P::IW, P::KW);
             float acc = b;
             if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
                 kw_hi == P::KW) {
