@@ -1,103 +1,297 @@
-// Elementwise binary ops with numpy broadcasting: reference formula and kernel functor
-// (templates/binary_ops.h) side by side.
-#include "op_util.h"
-
-#include <limits>
+// Elementwise binary ops with numpy broadcasting: one table row each, naming the kernel functor
+// (templates/binary_ops.h) and the element types ONNX defines the op for; ref_binary() and
+// ref_pow() are the reference formulas the functors must agree with.
+#include "elementwise_ref.h"
 
 namespace tinyc::ops {
 namespace {
 
+enum class B {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Mod,
+  Pow,
+  BitShift,
+  And,
+  Or,
+  Xor,
+  BitwiseAnd,
+  BitwiseOr,
+  BitwiseXor,
+  Equal,
+  Less,
+  Greater,
+  LessOrEqual,
+  GreaterOrEqual,
+  PRelu
+};
+
+enum class Types { Numeric, Integer, Unsigned, Bool, Float, NumericOrBool, PowBase };
+
 struct BinaryOp {
   const char* op_type;
-  const char* functor;
+  B code;
+  const char* functor; // in templates/binary_ops.h
+  Types types;
+  bool to_bool;   // comparison: bool output
+  bool fused_act; // float arithmetic that may carry a fused activation
 };
 
 const std::vector<BinaryOp>& table() {
   static const std::vector<BinaryOp> t = {
-      {"Add", "op_add"}, {"Sub", "op_sub"}, {"Mul", "op_mul"}, {"Div", "op_div"}};
+      {"Add", B::Add, "op_add", Types::Numeric, false, true},
+      {"Sub", B::Sub, "op_sub", Types::Numeric, false, true},
+      {"Mul", B::Mul, "op_mul", Types::Numeric, false, true},
+      {"Div", B::Div, "op_div", Types::Numeric, false, true},
+      {"Mod", B::Mod, "op_mod", Types::Numeric, false, false},
+      {"Pow", B::Pow, "op_pow", Types::PowBase, false, false},
+      {"BitShift", B::BitShift, "op_bitshift", Types::Unsigned, false, false},
+      {"And", B::And, "op_and", Types::Bool, false, false},
+      {"Or", B::Or, "op_or", Types::Bool, false, false},
+      {"Xor", B::Xor, "op_xor", Types::Bool, false, false},
+      {"BitwiseAnd", B::BitwiseAnd, "op_bitwise_and", Types::Integer, false, false},
+      {"BitwiseOr", B::BitwiseOr, "op_bitwise_or", Types::Integer, false, false},
+      {"BitwiseXor", B::BitwiseXor, "op_bitwise_xor", Types::Integer, false, false},
+      {"Equal", B::Equal, "op_equal", Types::NumericOrBool, true, false},
+      {"Less", B::Less, "op_less", Types::Numeric, true, false},
+      {"Greater", B::Greater, "op_greater", Types::Numeric, true, false},
+      {"LessOrEqual", B::LessOrEqual, "op_less_equal", Types::Numeric, true, false},
+      {"GreaterOrEqual", B::GreaterOrEqual, "op_greater_equal", Types::Numeric, true, false},
+      {"PRelu", B::PRelu, "op_prelu", Types::Numeric, false, false},
+  };
   return t;
 }
 
-template <class T> T apply(const std::string& op, T a, T b) {
-  if (op == "Add") return T(a + b);
-  if (op == "Sub") return T(a - b);
-  if (op == "Mul") return T(a * b);
-  if constexpr (std::is_integral_v<T>) return b == T(0) ? T(0) : T(a / b);
-  else return a / b;
+std::initializer_list<DType> allowed(Types t) {
+  static constexpr std::initializer_list<DType> kInts = {
+      DType::I8, DType::U8, DType::I16, DType::U16, DType::I32, DType::U32, DType::I64, DType::U64};
+  static constexpr std::initializer_list<DType> kUns = {DType::U8, DType::U16, DType::U32,
+                                                        DType::U64};
+  static constexpr std::initializer_list<DType> kBool = {DType::Bool};
+  static constexpr std::initializer_list<DType> kAll = {
+      DType::F32, DType::F64, DType::I8,  DType::U8,  DType::I16, DType::U16,
+      DType::I32, DType::U32, DType::I64, DType::U64, DType::Bool};
+  static constexpr std::initializer_list<DType> kPowBase = {DType::F32, DType::F64, DType::I32,
+                                                            DType::I64};
+  switch (t) {
+  case Types::Numeric:
+    return kNumericTypes;
+  case Types::Integer:
+    return kInts;
+  case Types::Unsigned:
+    return kUns;
+  case Types::Bool:
+    return kBool;
+  case Types::Float:
+    return kFloatTypes;
+  case Types::NumericOrBool:
+    return kAll;
+  case Types::PowBase:
+    return kPowBase;
+  }
+  return kNumericTypes;
 }
 
-// Walks the broadcast output in row-major order, calling f(out_index, a_index, b_index).
-template <class F>
-void for_each_broadcast(const Shape& out, const std::vector<int64_t>& sa,
-                        const std::vector<int64_t>& sb, F&& f) {
-  const int64_t n = numel(out);
-  std::vector<int64_t> idx(out.size(), 0);
-  int64_t ia = 0, ib = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    f(i, ia, ib);
-    for (size_t d = out.size(); d-- > 0;) {
-      ++idx[d];
-      ia += sa[d];
-      ib += sb[d];
-      if (idx[d] < out[d]) break;
-      ia -= sa[d] * out[d];
-      ib -= sb[d] * out[d];
-      idx[d] = 0;
+// Reference semantics of the ops whose inputs share one type T (comparisons return 0/1).
+template <class T> T ref_binary(B op, T a, T b, bool flag) {
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+    case B::And:
+      return a && b;
+    case B::Or:
+      return a || b;
+    case B::Xor:
+      return a != b;
+    case B::Equal:
+      return a == b;
+    default:
+      return false;
+    }
+  } else {
+    constexpr bool fp = std::is_floating_point_v<T>;
+    switch (op) {
+    case B::Add:
+      if constexpr (fp)
+        return a + b;
+      else
+        return wrap_add(a, b);
+    case B::Sub:
+      if constexpr (fp)
+        return a - b;
+      else
+        return wrap_sub(a, b);
+    case B::Mul:
+      if constexpr (fp)
+        return a * b;
+      else
+        return wrap_mul(a, b);
+    case B::Div:
+      if constexpr (fp)
+        return a / b;
+      else
+        return int_div(a, b);
+    case B::Mod:
+      if constexpr (fp) {
+        T r = std::fmod(a, b);
+        if (!flag && r != T(0) && ((r < T(0)) != (b < T(0)))) r += b;
+        return r;
+      } else {
+        return int_mod(a, b, flag);
+      }
+    case B::BitShift:
+      if constexpr (std::is_unsigned_v<T>) {
+        using W = wide_uns_t<T>;
+        if (b >= T(sizeof(T) * 8)) return T(0);
+        return flag ? T(W(a) << b) : T(W(a) >> b);
+      } else {
+        return T(0);
+      }
+    case B::BitwiseAnd:
+      if constexpr (fp)
+        return T(0);
+      else
+        return T(a & b);
+    case B::BitwiseOr:
+      if constexpr (fp)
+        return T(0);
+      else
+        return T(a | b);
+    case B::BitwiseXor:
+      if constexpr (fp)
+        return T(0);
+      else
+        return T(a ^ b);
+    case B::Equal:
+      return T(a == b);
+    case B::Less:
+      return T(a < b);
+    case B::Greater:
+      return T(a > b);
+    case B::LessOrEqual:
+      return T(a <= b);
+    case B::GreaterOrEqual:
+      return T(a >= b);
+    case B::PRelu:
+      if constexpr (fp)
+        return a < T(0) ? a * b : a;
+      else
+        return negative(a) ? wrap_mul(a, b) : a;
+    default:
+      return T(0);
     }
   }
+}
+
+// Pow: the result has the base's type. An integer base with a float exponent is computed in
+// double; integer powers by squaring, wrapping, with 1/a^-b truncated for negative exponents.
+template <class A, class E> A ref_pow(A a, E e) {
+  if constexpr (std::is_floating_point_v<A>) {
+    return std::pow(a, A(e));
+  } else if constexpr (std::is_floating_point_v<E>) {
+    return convert_value<A>(std::pow(double(a), double(e)));
+  } else {
+    if (negative(e)) {
+      if (a == A(1)) return A(1);
+      if constexpr (std::is_signed_v<A>)
+        if (a == A(-1)) return e % 2 == 0 ? A(1) : A(-1);
+      return A(0);
+    }
+    A r = A(1);
+    while (e != E(0)) {
+      if (e % 2 != 0) r = wrap_mul(r, a);
+      a = wrap_mul(a, a);
+      e = E(e / 2);
+    }
+    return r;
+  }
+}
+
+TensorData eval_binary(const BinaryOp& op, const Node& n, const Inputs& in) {
+  const TensorData &a = *in[0], &b = *in[1];
+  Shape out = broadcast(n, a.shape, b.shape);
+  std::vector<std::vector<int64_t>> st = {broadcast_strides(a.shape, out),
+                                          broadcast_strides(b.shape, out)};
+  TensorData y(op.to_bool ? DType::Bool : a.dtype, out);
+  if (op.code == B::Pow) {
+    dispatch(a.dtype, [&](auto za) {
+      using A = decltype(za);
+      return dispatch(b.dtype, [&](auto zb) {
+        using E = decltype(zb);
+        if constexpr (!std::is_same_v<A, bool> && !std::is_same_v<E, bool>) {
+          const A* pa = a.data<A>();
+          const E* pb = b.data<E>();
+          A* o = y.data<A>();
+          for_each_broadcast_n(out, st, [&](int64_t i, const std::vector<int64_t>& p) {
+            o[i] = ref_pow(pa[p[0]], pb[p[1]]);
+          });
+        }
+        return 0;
+      });
+    });
+    return y;
+  }
+  const bool flag = op.code == B::Mod        ? n.attr_i("fmod", 0) != 0
+                    : op.code == B::BitShift ? n.attr_s("direction", "") == "LEFT"
+                                             : false;
+  dispatch(a.dtype, [&](auto z) {
+    using T = decltype(z);
+    const T *pa = a.data<T>(), *pb = b.data<T>();
+    for_each_broadcast_n(out, st, [&](int64_t i, const std::vector<int64_t>& p) {
+      T r = ref_binary(op.code, pa[p[0]], pb[p[1]], flag);
+      if (op.to_bool)
+        y.data<bool>()[i] = r != T(0);
+      else
+        y.data<T>()[i] = r;
+    });
+    return 0;
+  });
+  return y;
 }
 
 OpDef make(const BinaryOp& b) {
   OpDef d;
   d.op_type = b.op_type;
-  const std::string name = b.op_type;
-  d.accepts_fused_act = true;
-  d.infer = [](Graph& g, Node& n) {
-    require_dtype(g, n, 0, {DType::F32, DType::F64, DType::I8, DType::U8, DType::I16, DType::U16,
-                            DType::I32, DType::U32, DType::I64, DType::U64});
+  const BinaryOp op = b;
+  d.accepts_fused_act = b.fused_act;
+  d.infer = [op](Graph& g, Node& n) {
+    require_dtype(g, n, 0, allowed(op.types));
     const Value &a = input(g, n, 0), &c = input(g, n, 1);
-    if (a.dtype != c.dtype)
+    if (op.code == B::Pow) {
+      require_dtype(g, n, 1, kNumericTypes);
+    } else if (a.dtype != c.dtype) {
       fail("node {}: inputs have different element types ({} and {})", n.label(),
            dtype_name(a.dtype), dtype_name(c.dtype));
-    set_output(g, n, 0, a.dtype, broadcast(n, a.shape, c.shape));
+    }
+    if (op.code == B::BitShift) {
+      std::string dir = n.attr_s("direction", "");
+      if (dir != "LEFT" && dir != "RIGHT")
+        fail("node {}: direction '{}' is not supported (LEFT or RIGHT)", n.label(), dir);
+    }
+    Shape out = broadcast(n, a.shape, c.shape);
+    if (op.code == B::PRelu && out != a.shape)
+      fail("node {}: slope of shape {} does not broadcast to X of shape {}", n.label(),
+           shape_str(c.shape), shape_str(a.shape));
+    set_output(g, n, 0, op.to_bool ? DType::Bool : a.dtype, out);
   };
-  d.eval = [name](const Node& n, const Inputs& in) {
-    Shape out = broadcast(n, in[0]->shape, in[1]->shape);
-    TensorData y(in[0]->dtype, out);
-    auto sa = broadcast_strides(in[0]->shape, out), sb = broadcast_strides(in[1]->shape, out);
-    dispatch(y.dtype, [&](auto z) {
-      using T = decltype(z);
-      if constexpr (std::is_same_v<T, bool>) {
-        fail("node {}: bool inputs are not supported", n.label());
-      } else {
-        const T *a = in[0]->data<T>(), *c = in[1]->data<T>();
-        T* o = y.data<T>();
-        for_each_broadcast(out, sa, sb, [&](int64_t i, int64_t ia, int64_t ib) {
-          o[i] = apply<T>(name, a[ia], c[ib]);
-        });
-      }
-      return 0;
-    });
-    return std::vector<TensorData>{std::move(y)};
+  d.eval = [op](const Node& n, const Inputs& in) {
+    return std::vector<TensorData>{eval_binary(op, n, in)};
   };
-  const std::string functor = b.functor;
-  d.emit = [functor](EmitContext& ctx, const Node& n) {
+  d.emit = [op](EmitContext& ctx, const Node& n) {
     const Graph& g = ctx.graph();
     const Shape& out = g.val(n.output(0)).shape;
-    const Shape &sa = g.val(n.input(0)).shape, &sb = g.val(n.input(1)).shape;
     ctx.use("elementwise");
     ctx.use("binary_ops");
-    Params p;
-    p.i("rank", int64_t(out.size())).i("n", numel(out));
-    p.i("same_shape", sa == out && sb == out);
-    p.ints("out", out).ints("sa", broadcast_strides(sa, out)).ints("sb", broadcast_strides(sb, out));
-    p.ints("sy", strides_of(out));
-    std::string functor_expr = "tk::" + functor;
+    Params p = binary_params(g.val(n.input(0)).shape, g.val(n.input(1)).shape, out);
+    if (op.code == B::Mod) p.i("fmod", n.attr_i("fmod", 0) != 0);
+    if (op.code == B::BitShift) p.i("left", n.attr_s("direction", "") == "LEFT");
+    std::string functor_expr = std::string("tk::") + op.functor;
     if (n.act.kind != ActKind::None) {
       // A fused activation wraps the functor.
       ctx.use("activation");
       add_act(p, n.act);
-      functor_expr = "tk::with_act<tk::" + functor + ">";
+      functor_expr = "tk::with_act<" + functor_expr + ">";
     }
     std::string P = ctx.params(p);
     ctx.line(fmt::format("tk::map_binary<{}, {}>({}, {}, {});", P, functor_expr,
@@ -115,5 +309,5 @@ struct Register {
   }
 } reg;
 
-}  // namespace
-}  // namespace tinyc::ops
+} // namespace
+} // namespace tinyc::ops
