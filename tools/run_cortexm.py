@@ -240,6 +240,7 @@ def main():
     ap.add_argument("--work", help="build folder (default: bench_TARGET beside the model)")
     ap.add_argument("--save-outputs", help="write output 0 of every sample to this .npy")
     ap.add_argument("--json", help="write figures (instructions, sizes) to this file")
+    ap.add_argument("--labels", help=".npy of class labels: print argmax(output 0) against them")
     a = ap.parse_args()
     try:
         inputs = [np.load(f) for f in a.input]
@@ -259,8 +260,18 @@ def main():
             print(f"  {k:8s}: flash {s['flash']} B (text {s['text']} + data {s['data']}), "
                   f"RAM {s['ram']} B (data {s['data']} + bss {s['bss']})")
         print(f"  (the firmware includes {r['sizes']['samples_bytes']} B of input samples)")
-    for s, outs in enumerate(r["outputs"][:5]):
-        print(f"  sample {s}: output0 = {np.array2string(outs[0].ravel()[:10], precision=5)}")
+    if a.labels:
+        labels = np.load(a.labels)
+        hits = 0
+        for s, outs in enumerate(r["outputs"]):
+            pred = int(np.argmax(outs[0]))
+            hits += pred == int(labels[s])
+            print(f"  sample {s:3d}: predicted {pred}, label {int(labels[s])}"
+                  f"{'' if pred == int(labels[s]) else '   <- wrong'}")
+        print(f"  {hits} of {len(r['outputs'])} correct")
+    else:
+        for s, outs in enumerate(r["outputs"][:5]):
+            print(f"  sample {s}: output0 = {np.array2string(outs[0].ravel()[:10], precision=5)}")
     if a.save_outputs:
         np.save(a.save_outputs, np.stack([o[0] for o in r["outputs"]]))
     if a.json:
