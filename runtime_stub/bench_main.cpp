@@ -15,7 +15,9 @@
 
 namespace {
 
-constexpr uint32_t padded(uint32_t bytes) { return (bytes + 7u) / 8u * 8u; }
+constexpr uint32_t padded(uint32_t bytes) {
+  return (bytes + 7u) / 8u * 8u;
+}
 
 constexpr uint32_t kInputBytes[TC_NUM_INPUTS] = {TC_INPUT_BYTES_LIST};
 constexpr uint32_t kOutputBytes[TC_NUM_OUTPUTS] = {TC_OUTPUT_BYTES_LIST};
@@ -33,7 +35,7 @@ constexpr uint32_t kOutputTotal = total(kOutputBytes, TC_NUM_OUTPUTS);
 alignas(16) uint8_t g_inputs[kSampleBytes];
 alignas(16) uint8_t g_outputs[kOutputTotal];
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   uint32_t bytes = 0;
@@ -46,8 +48,10 @@ int main(int argc, char** argv) {
   const uint32_t count = bytes / kSampleBytes;
   uint8_t* in[TC_NUM_INPUTS];
   uint8_t* out[TC_NUM_OUTPUTS];
-  for (uint32_t i = 0, at = 0; i < TC_NUM_INPUTS; at += padded(kInputBytes[i]), ++i) in[i] = g_inputs + at;
-  for (uint32_t i = 0, at = 0; i < TC_NUM_OUTPUTS; at += padded(kOutputBytes[i]), ++i) out[i] = g_outputs + at;
+  for (uint32_t i = 0, at = 0; i < TC_NUM_INPUTS; at += padded(kInputBytes[i]), ++i)
+    in[i] = g_inputs + at;
+  for (uint32_t i = 0, at = 0; i < TC_NUM_OUTPUTS; at += padded(kOutputBytes[i]), ++i)
+    out[i] = g_outputs + at;
 
   tc_puts("tinyc-bench platform=");
   tc_puts(tc_platform_name());
@@ -63,7 +67,7 @@ int main(int argc, char** argv) {
   int rc = 0;
   for (uint32_t s = 0; s < count && rc == 0; ++s) {
     memcpy(g_inputs, samples + uint64_t(s) * kSampleBytes, kSampleBytes);
-    memset(g_outputs, 0xA5, sizeof g_outputs);  // an output the model forgets shows up
+    memset(g_outputs, 0xA5, sizeof g_outputs); // an output the model forgets shows up
     uint64_t start = tc_platform_count();
     rc = tc_run(in, out);
     uint64_t used = tc_platform_count() - start;

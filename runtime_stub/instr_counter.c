@@ -9,18 +9,20 @@ enum {
   kEnable = 1u << 0,
   kTickInt = 1u << 1,
   kProcessorClock = 1u << 2,
-  kPendSysTick = 1u << 26,  // ICSR.PENDSTSET
+  kPendSysTick = 1u << 26, // ICSR.PENDSTSET
   kReload = 0xFFFFFFu,
 };
 
 static volatile uint32_t g_wraps;
 
-void SysTick_Handler(void) { g_wraps = g_wraps + 1u; }
+void SysTick_Handler(void) {
+  g_wraps = g_wraps + 1u;
+}
 
 void tc_counter_start(void) {
   SYST_CSR = 0;
   SYST_RVR = kReload;
-  SYST_CVR = 0;  // any write clears the counter; it reloads on the next tick
+  SYST_CVR = 0; // any write clears the counter; it reloads on the next tick
   g_wraps = 0;
   SYST_CSR = kEnable | kTickInt | kProcessorClock;
   // The cleared counter reads 0 until its first tick loads RVR; wait for that (at most one

@@ -8,7 +8,9 @@
 extern const uint32_t tc_samples[];
 extern const uint32_t tc_samples_bytes;
 
-void tc_platform_write(const char* text) { sh_write0(text); }
+void tc_platform_write(const char* text) {
+  sh_write0(text);
+}
 
 const uint8_t* tc_platform_samples(int argc, char** argv, uint32_t* bytes) {
   (void)argc;
@@ -19,7 +21,7 @@ const uint8_t* tc_platform_samples(int argc, char** argv, uint32_t* bytes) {
 
 const char* tc_platform_name(void) {
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && (__ARM_FP & 8)
-  return "cortex-m7";  // double-precision FPU: fpv5-d16
+  return "cortex-m7"; // double-precision FPU: fpv5-d16
 #elif defined(__ARM_ARCH_7EM__)
   return "cortex-m4";
 #else
@@ -27,6 +29,10 @@ const char* tc_platform_name(void) {
 #endif
 }
 
-void tc_platform_count_start(void) { tc_counter_start(); }
+void tc_platform_count_start(void) {
+  tc_counter_start();
+}
 
-uint64_t tc_platform_count(void) { return tc_counter_ticks() * TC_INSTRUCTIONS_PER_TICK; }
+uint64_t tc_platform_count(void) {
+  return tc_counter_ticks() * TC_INSTRUCTIONS_PER_TICK;
+}

@@ -10,7 +10,9 @@
 // Kept for the whole run; operator new aligns to 16 bytes as the target's buffers are.
 static std::vector<uint8_t> g_samples;
 
-extern "C" void tc_platform_write(const char* text) { fputs(text, stdout); }
+extern "C" void tc_platform_write(const char* text) {
+  fputs(text, stdout);
+}
 
 extern "C" const uint8_t* tc_platform_samples(int argc, char** argv, uint32_t* bytes) {
   if (argc != 2) {
@@ -23,12 +25,17 @@ extern "C" const uint8_t* tc_platform_samples(int argc, char** argv, uint32_t* b
     return nullptr;
   }
   uint8_t chunk[65536];
-  for (size_t n; (n = fread(chunk, 1, sizeof chunk, f)) > 0;) g_samples.insert(g_samples.end(), chunk, chunk + n);
+  for (size_t n; (n = fread(chunk, 1, sizeof chunk, f)) > 0;)
+    g_samples.insert(g_samples.end(), chunk, chunk + n);
   fclose(f);
   *bytes = uint32_t(g_samples.size());
   return g_samples.data();
 }
 
-extern "C" const char* tc_platform_name(void) { return "host"; }
+extern "C" const char* tc_platform_name(void) {
+  return "host";
+}
 extern "C" void tc_platform_count_start(void) {}
-extern "C" uint64_t tc_platform_count(void) { return 0; }
+extern "C" uint64_t tc_platform_count(void) {
+  return 0;
+}

@@ -5,7 +5,7 @@ enum {
   kSysWrite0 = 0x04,
   kSysExit = 0x18,
   kSysExitExtended = 0x20,
-  kApplicationExit = 0x20026,  // ADP_Stopped_ApplicationExit
+  kApplicationExit = 0x20026, // ADP_Stopped_ApplicationExit
 };
 
 static int semihost_call(int op, const void* arg) {
@@ -15,7 +15,9 @@ static int semihost_call(int op, const void* arg) {
   return r0;
 }
 
-void sh_write0(const char* text) { semihost_call(kSysWrite0, text); }
+void sh_write0(const char* text) {
+  semihost_call(kSysWrite0, text);
+}
 
 void sh_exit(int code) {
   // The extended form carries the exit code; plain SYS_EXIT only tells success or not.

@@ -23,17 +23,39 @@ static void fault(const char* what) {
   sh_exit(3);
 }
 
-static void HardFault_Handler(void) { fault("HardFault"); }
-static void MemManage_Handler(void) { fault("MemManage fault"); }
-static void BusFault_Handler(void) { fault("BusFault"); }
-static void UsageFault_Handler(void) { fault("UsageFault"); }
-static void Unexpected_Handler(void) { fault("unexpected exception"); }
+static void HardFault_Handler(void) {
+  fault("HardFault");
+}
+static void MemManage_Handler(void) {
+  fault("MemManage fault");
+}
+static void BusFault_Handler(void) {
+  fault("BusFault");
+}
+static void UsageFault_Handler(void) {
+  fault("UsageFault");
+}
+static void Unexpected_Handler(void) {
+  fault("unexpected exception");
+}
 
 __attribute__((section(".vectors"), used)) static const void* const g_vectors[16 + 32] = {
-    __stack_top,        Reset_Handler,      Unexpected_Handler, HardFault_Handler,
-    MemManage_Handler,  BusFault_Handler,   UsageFault_Handler, 0,
-    0,                  0,                  0,                  Unexpected_Handler,
-    Unexpected_Handler, 0,                  Unexpected_Handler, SysTick_Handler,
+    __stack_top,
+    Reset_Handler,
+    Unexpected_Handler,
+    HardFault_Handler,
+    MemManage_Handler,
+    BusFault_Handler,
+    UsageFault_Handler,
+    0,
+    0,
+    0,
+    0,
+    Unexpected_Handler,
+    Unexpected_Handler,
+    0,
+    Unexpected_Handler,
+    SysTick_Handler,
 };
 
 void Reset_Handler(void) {

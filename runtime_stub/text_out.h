@@ -10,11 +10,11 @@
 extern "C" {
 #endif
 
-void tc_platform_write(const char* text);  // writes a NUL-terminated string
+void tc_platform_write(const char* text); // writes a NUL-terminated string
 
 void tc_puts(const char* text);
 void tc_put_u64(uint64_t value);
-void tc_put_hex_bytes(const void* data, size_t bytes);  // memory order, two digits a byte
+void tc_put_hex_bytes(const void* data, size_t bytes); // memory order, two digits a byte
 void tc_flush(void);
 
 #ifdef __cplusplus
