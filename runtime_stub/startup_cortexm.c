@@ -39,23 +39,16 @@ static void Unexpected_Handler(void) {
   fault("unexpected exception");
 }
 
+// Cortex-M exception vectors, then the board's 32 interrupts (none is used: all fault).
 __attribute__((section(".vectors"), used)) static const void* const g_vectors[16 + 32] = {
-    __stack_top,
-    Reset_Handler,
-    Unexpected_Handler,
-    HardFault_Handler,
-    MemManage_Handler,
-    BusFault_Handler,
-    UsageFault_Handler,
-    0,
-    0,
-    0,
-    0,
-    Unexpected_Handler,
-    Unexpected_Handler,
-    0,
-    Unexpected_Handler,
-    SysTick_Handler,
+    [0] = __stack_top,         [1] = Reset_Handler,
+    [2] = Unexpected_Handler, // NMI
+    [3] = HardFault_Handler,   [4] = MemManage_Handler,
+    [5] = BusFault_Handler,    [6] = UsageFault_Handler,
+    [11] = Unexpected_Handler, // SVCall
+    [12] = Unexpected_Handler, // DebugMonitor
+    [14] = Unexpected_Handler, // PendSV
+    [15] = SysTick_Handler,    [16 ... 47] = Unexpected_Handler,
 };
 
 void Reset_Handler(void) {
