@@ -74,7 +74,8 @@ def main():
 
     cpp = os.path.join(work, f"{name}.cpp")
     summary = compile_model(a.tinyc, os.path.join(model_dir, "model.onnx"), cpp, name)
-    print("  tinyc: " + " ".join(summary.split()[-20:]) if summary else "")
+    for line in summary.strip().splitlines()[1:]:
+        print("  tinyc:" + line)
     header = open(os.path.join(work, f"{name}.h")).read()
     arena = int(re.search(r"_ARENA_BYTES (\d+)", header).group(1))
     weights = int(re.search(r"_WEIGHTS_BYTES (\d+)", header).group(1))
@@ -107,7 +108,7 @@ def main():
             print(f"  model object: flash {m['flash']} B (text {m['text']} + data {m['data']}), "
                   f"RAM {m['ram']} B (data {m['data']} + bss {m['bss']}); arena {arena} B, weights {weights} B")
             print(f"  whole firmware: flash {fw['flash']} B (incl. {r['sizes']['samples_bytes']} B of "
-                  f"samples), RAM {fw['ram']} B (incl. 64 KiB stack region not counted)")
+                  f"samples), RAM {fw['ram']} B + 64 KiB reserved for the stack")
             figures.update(samples=count, bit_identical_to_host=bool(same.all()), accuracy=acc,
                            instructions=instr, model_sizes=m, firmware_sizes=fw,
                            qemu_command=r["command"])
