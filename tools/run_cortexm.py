@@ -155,8 +155,10 @@ def parse_bench(stdout, io):
     return [outputs[s] for s in range(n)], [instr[s] for s in range(n)]
 
 
-def build_and_run(model_cpp, inputs, target="m4", count=None, work=None, header=None, timeout=300):
-    """Returns {outputs: [per sample: [arrays]], instructions: [...], sizes: {...}}."""
+def build_and_run(model_cpp, inputs, target="m4", count=None, work=None, header=None, timeout=300,
+                  extra_flags=()):
+    """Returns {outputs: [per sample: [arrays]], instructions: [...], sizes: {...}}.
+    extra_flags go to every compile (host and target), e.g. ["-ffp-contract=off"]."""
     header = header or os.path.splitext(model_cpp)[0] + ".h"
     io = ModelIO(header)
     n_avail = max([a.shape[0] if a.shape != d else 1 for a, (_, d) in zip(inputs, io.inputs)] or [1])
@@ -171,7 +173,7 @@ def build_and_run(model_cpp, inputs, target="m4", count=None, work=None, header=
     if target == "host":
         cxx = need("g++")
         exe = os.path.join(work, "bench")
-        run([cxx, "-std=c++17"] + HOST_FLAGS + incs + [
+        run([cxx, "-std=c++17"] + HOST_FLAGS + list(extra_flags) + incs + [
             "-x", "c++", model_cpp, os.path.join(STUB, "bench_main.cpp"),
             os.path.join(STUB, "platform_host.cpp"), os.path.join(STUB, "text_out.c"),
             "-o", exe, "-lm"])
@@ -201,7 +203,7 @@ def build_and_run(model_cpp, inputs, target="m4", count=None, work=None, header=
 
     def compile_one(src, cxx):
         obj = os.path.join(work, os.path.basename(src) + ".o")
-        flags = t["flags"] + COMMON_FLAGS + (CXX_ONLY if cxx else ["-std=c11"])
+        flags = t["flags"] + COMMON_FLAGS + (CXX_ONLY if cxx else ["-std=c11"]) + list(extra_flags)
         run([gxx if cxx else gcc] + flags + incs + ["-c", src, "-o", obj])
         objs.append(obj)
         return obj
@@ -240,11 +242,14 @@ def main():
     ap.add_argument("--work", help="build folder (default: bench_TARGET beside the model)")
     ap.add_argument("--save-outputs", help="write output 0 of every sample to this .npy")
     ap.add_argument("--json", help="write figures (instructions, sizes) to this file")
+    ap.add_argument("--cflag", action="append", default=[],
+                    help="extra compiler flag (repeatable), e.g. --cflag=-ffp-contract=off")
     ap.add_argument("--labels", help=".npy of class labels: print argmax(output 0) against them")
     a = ap.parse_args()
     try:
         inputs = [np.load(f) for f in a.input]
-        r = build_and_run(a.model_cpp, inputs, a.target, a.count, a.work, a.header)
+        r = build_and_run(a.model_cpp, inputs, a.target, a.count, a.work, a.header,
+                          extra_flags=a.cflag)
     except ToolMissing as e:
         print(f"run_cortexm: SKIPPED: {e}")
         return SKIP

@@ -53,6 +53,21 @@ def check_close(name, got, ref):
     return not bad.any()
 
 
+def explain_difference(cpp, x, target, work, host_out):
+    """arm-none-eabi-g++ contracts a * b + c into fused multiply-adds (GCC's default
+    -ffp-contract=fast for C++), the x86-64 host build has no FMA: rebuild the target with
+    -ffp-contract=off to tell that apart from a real kernel difference."""
+    r = run_cortexm.build_and_run(cpp, [x], target, work=os.path.join(work, target + "_nofma"),
+                                  extra_flags=["-ffp-contract=off"])
+    out = np.stack([o[0].reshape(-1) for o in r["outputs"]])
+    same = out.view(np.uint32) == host_out.view(np.uint32)
+    print(f"  {target} built with -ffp-contract=off vs host: " +
+          ("bit-identical (the difference is FMA contraction)" if same.all() else
+           f"still different in {int((~same).sum())} of {same.size} values "
+           "(e.g. libm functions or target-specific kernels)"))
+    return bool(same.all())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tinyc", required=True)
@@ -99,6 +114,9 @@ def main():
             ok &= check_close(f"{a.target} vs onnxruntime", out, ref[:count])
             same = out.view(np.uint32) == host_out.view(np.uint32)
             print(f"  {a.target} vs host: {'bit-identical' if same.all() else 'DIFFERENT in %d of %d values (max |diff| %.3g)' % (int((~same).sum()), same.size, float(np.abs(out - host_out).max()))}")
+            if not same.all():
+                figures["bit_identical_without_fma_contraction"] = explain_difference(
+                    cpp, x[:count], a.target, work, host_out)
             acc = float((out.argmax(1) == y[:count]).mean())
             instr = r["instructions"]
             m, fw = r["sizes"]["model"], r["sizes"]["firmware"]
