@@ -26,8 +26,8 @@ out, n = sys.argv[1], int(sys.argv[2])
 x = np.load("models/mnist_cnn/test_x.npy")[:n]
 np.save(f"{out}/digits_x.npy", x)
 np.save(f"{out}/digits_y.npy", np.load("models/mnist_cnn/test_y.npy")[:n])
-print(f"\n== {n} held-out digits (the first two, 14x14):")
-rows = [x[i, 0, ::2, ::2] for i in range(min(2, n))]
+print(f"\n== {n} held-out digits; the first three, 2x2-pooled:")
+rows = [x[i, 0].reshape(14, 2, 14, 2).max(axis=(1, 3)) for i in range(min(3, n))]
 for r in range(14):
     print("   " + "    ".join("".join(" .:#"[min(3, int(v * 4))] for v in img[r]) for img in rows))
 PY
