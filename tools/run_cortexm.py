@@ -174,7 +174,7 @@ def build_and_run(model_cpp, inputs, target="m4", count=None, work=None, header=
         cxx = need("g++")
         exe = os.path.join(work, "bench")
         run([cxx, "-std=c++17"] + HOST_FLAGS + list(extra_flags) + incs + [
-            "-x", "c++", model_cpp, os.path.join(STUB, "bench_main.cpp"),
+            model_cpp, os.path.join(STUB, "bench_main.cpp"),
             os.path.join(STUB, "platform_host.cpp"), os.path.join(STUB, "text_out.c"),
             "-o", exe, "-lm"])
         samples = os.path.join(work, "samples.bin")
