@@ -116,3 +116,12 @@ struct op_mish {
 };
 
 } // namespace tk
+
+namespace tk {
+
+// Mean's final step: the sum divided by the number of inputs, P::count.
+struct op_div_by_count {
+  template <class P, class T> static T apply(T x) { return x / T(P::count); }
+};
+
+} // namespace tk
