@@ -125,3 +125,14 @@ struct op_div_by_count {
 };
 
 } // namespace tk
+
+namespace tk {
+
+// Shrink: x + bias below -lambd (P::alpha), x - bias above lambd, else 0 (P::beta = bias).
+struct op_shrink {
+  template <class P, class T> static T apply(T x) {
+    return x < -T(P::alpha) ? x + T(P::beta) : x > T(P::alpha) ? x - T(P::beta) : T(0);
+  }
+};
+
+}  // namespace tk

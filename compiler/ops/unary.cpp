@@ -48,7 +48,8 @@ enum class U {
   HardSigmoid,
   HardSwish,
   Softplus,
-  Mish
+  Mish,
+  Shrink
 };
 
 enum class Types { Float, SignedNumeric, Numeric, Bool, Integer };
@@ -102,6 +103,7 @@ const std::vector<UnaryOp>& table() {
       {"HardSwish", U::HardSwish, "op_hard_swish", Types::Float, false},
       {"Softplus", U::Softplus, "op_softplus", Types::Float, false},
       {"Mish", U::Mish, "op_mish", Types::Float, false},
+      {"Shrink", U::Shrink, "op_shrink", Types::Float, false},
   };
   return t;
 }
@@ -151,6 +153,10 @@ Attrs attrs_of(const Node& n, U code) {
   case U::HardSigmoid:
     a.alpha = n.attr_f("alpha", 0.2f);
     a.beta = n.attr_f("beta", 0.5f);
+    break;
+  case U::Shrink:
+    a.alpha = n.attr_f("lambd", 0.5f);
+    a.beta = n.attr_f("bias", 0.0f);
     break;
   case U::IsInf:
     a.detect_pos = n.attr_i("detect_positive", 1) != 0;
