@@ -282,6 +282,8 @@ template <class T> T ref_unary(U op, const Attrs& a, T x) {
       return softplus(x);
     case U::Mish:
       return x * std::tanh(softplus(x));
+    case U::Shrink:
+      return x < -al ? x + T(a.beta) : x > al ? x - T(a.beta) : T(0);
     default:
       return x;
     }
