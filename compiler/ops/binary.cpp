@@ -208,14 +208,26 @@ template <class A, class E> A ref_pow(A a, E e) {
   }
 }
 
-// Shape input 1 is read with. PRelu before opset 7 applied a 1-D slope per channel (axis 1)
-// instead of broadcasting it from the right.
+// Shape input 1 is read with. Before opset 7, PRelu applied a 1-D slope per channel (axis 1),
+// and the arithmetic and comparison ops with broadcast=1 and an `axis` attribute aligned B with
+// A's dimensions starting at that axis, instead of numpy's alignment from the right.
 Shape operand_shape(const Node& n, const Shape& x, const Shape& s) {
-  if (n.op_type != "PRelu" || n.opset >= 7 || s.size() != 1 || x.size() < 2 || s[0] == 1 ||
-      s[0] != x[1])
-    return s;
-  Shape c(x.size() - 1, 1);
-  c[0] = s[0];
+  if (n.opset >= 7) return s;
+  if (n.op_type == "PRelu") {
+    if (s.size() != 1 || x.size() < 2 || s[0] == 1 || s[0] != x[1]) return s;
+    Shape c(x.size() - 1, 1);
+    c[0] = s[0];
+    return c;
+  }
+  if (n.attr_i("broadcast", 0) == 0 || !n.has_attr("axis")) return s;
+  const int64_t rank = int64_t(x.size());
+  int64_t axis = n.attr_i("axis", 0);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis + int64_t(s.size()) > rank)
+    fail("node {}: B of shape {} does not fit A of shape {} at axis {}", n.label(), shape_str(s),
+         shape_str(x), n.attr_i("axis", 0));
+  Shape c = s;
+  c.resize(size_t(rank - axis), 1); // trailing ones align B's last dimension with axis + |B|
   return c;
 }
 

@@ -165,3 +165,19 @@ TEST_CASE("binary ops reject mismatched element types") {
   b.output(b.node1("Add", {x, y}));
   CHECK_THROWS(b.finish());
 }
+
+TEST_CASE("opset 6 broadcast=1 with axis aligns B at that axis of A") {
+  GraphBuilder b(6);
+  int x = b.input("a", DType::F32, {2, 3, 4, 5}), y = b.input("b", DType::F32, {3, 4});
+  b.output(b.node1("Add", {x, y}, {{"broadcast", attr_i(1)}, {"axis", attr_i(1)}}));
+  Graph g = b.finish();
+  std::vector<TensorData> in = {random_tensor(DType::F32, {2, 3, 4, 5}, -2, 2, 91),
+                                random_tensor(DType::F32, {3, 4}, -1, 1, 92)};
+  auto ref = evaluate(g, in);
+  auto got = compile_and_run(g, in).outputs;
+  REQUIRE(ref[0].shape == Shape{2, 3, 4, 5});
+  CHECK(ref[0].bytes == got[0].bytes);
+  // Element [1][2][3][4] = a[1][2][3][4] + b[2][3].
+  const int64_t i = ((1 * 3 + 2) * 4 + 3) * 5 + 4;
+  CHECK(ref[0].data<float>()[i] == in[0].data<float>()[i] + in[1].data<float>()[2 * 4 + 3]);
+}
