@@ -6,27 +6,12 @@
 namespace tinyc::ops {
 namespace {
 
+// clang-format off
 enum class B {
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Mod,
-  Pow,
-  BitShift,
-  And,
-  Or,
-  Xor,
-  BitwiseAnd,
-  BitwiseOr,
-  BitwiseXor,
-  Equal,
-  Less,
-  Greater,
-  LessOrEqual,
-  GreaterOrEqual,
-  PRelu
+  Add, Sub, Mul, Div, Mod, Pow, BitShift, And, Or, Xor, BitwiseAnd, BitwiseOr, BitwiseXor,
+  Equal, Less, Greater, LessOrEqual, GreaterOrEqual, PRelu
 };
+// clang-format on
 
 enum class Types { Numeric, Integer, Unsigned, Bool, Float, NumericOrBool, PowBase };
 
