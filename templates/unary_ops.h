@@ -116,3 +116,23 @@ struct op_mish {
 };
 
 } // namespace tk
+
+namespace tk {
+
+// Mean's final step: the sum divided by the number of inputs, P::count.
+struct op_div_by_count {
+  template <class P, class T> static T apply(T x) { return x / T(P::count); }
+};
+
+} // namespace tk
+
+namespace tk {
+
+// Shrink: x + bias below -lambd (P::alpha), x - bias above lambd, else 0 (P::beta = bias).
+struct op_shrink {
+  template <class P, class T> static T apply(T x) {
+    return x < -T(P::alpha) ? x + T(P::beta) : x > T(P::alpha) ? x - T(P::beta) : T(0);
+  }
+};
+
+}  // namespace tk

@@ -6,27 +6,12 @@
 namespace tinyc::ops {
 namespace {
 
+// clang-format off
 enum class B {
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Mod,
-  Pow,
-  BitShift,
-  And,
-  Or,
-  Xor,
-  BitwiseAnd,
-  BitwiseOr,
-  BitwiseXor,
-  Equal,
-  Less,
-  Greater,
-  LessOrEqual,
-  GreaterOrEqual,
-  PRelu
+  Add, Sub, Mul, Div, Mod, Pow, BitShift, And, Or, Xor, BitwiseAnd, BitwiseOr, BitwiseXor,
+  Equal, Less, Greater, LessOrEqual, GreaterOrEqual, PRelu
 };
+// clang-format on
 
 enum class Types { Numeric, Integer, Unsigned, Bool, Float, NumericOrBool, PowBase };
 
@@ -208,11 +193,35 @@ template <class A, class E> A ref_pow(A a, E e) {
   }
 }
 
+// Shape input 1 is read with. Before opset 7, PRelu applied a 1-D slope per channel (axis 1),
+// and the arithmetic and comparison ops with broadcast=1 and an `axis` attribute aligned B with
+// A's dimensions starting at that axis, instead of numpy's alignment from the right.
+Shape operand_shape(const Node& n, const Shape& x, const Shape& s) {
+  if (n.opset >= 7) return s;
+  if (n.op_type == "PRelu") {
+    if (s.size() != 1 || x.size() < 2 || s[0] == 1 || s[0] != x[1]) return s;
+    Shape c(x.size() - 1, 1);
+    c[0] = s[0];
+    return c;
+  }
+  if (n.attr_i("broadcast", 0) == 0 || !n.has_attr("axis")) return s;
+  const int64_t rank = int64_t(x.size());
+  int64_t axis = n.attr_i("axis", 0);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis + int64_t(s.size()) > rank)
+    fail("node {}: B of shape {} does not fit A of shape {} at axis {}", n.label(), shape_str(s),
+         shape_str(x), n.attr_i("axis", 0));
+  Shape c = s;
+  c.resize(size_t(rank - axis), 1); // trailing ones align B's last dimension with axis + |B|
+  return c;
+}
+
 TensorData eval_binary(const BinaryOp& op, const Node& n, const Inputs& in) {
   const TensorData &a = *in[0], &b = *in[1];
-  Shape out = broadcast(n, a.shape, b.shape);
+  const Shape bs = operand_shape(n, a.shape, b.shape);
+  Shape out = broadcast(n, a.shape, bs);
   std::vector<std::vector<int64_t>> st = {broadcast_strides(a.shape, out),
-                                          broadcast_strides(b.shape, out)};
+                                          broadcast_strides(bs, out)};
   TensorData y(op.to_bool ? DType::Bool : a.dtype, out);
   if (op.code == B::Pow) {
     dispatch(a.dtype, [&](auto za) {
@@ -269,7 +278,7 @@ OpDef make(const BinaryOp& b) {
       if (dir != "LEFT" && dir != "RIGHT")
         fail("node {}: direction '{}' is not supported (LEFT or RIGHT)", n.label(), dir);
     }
-    Shape out = broadcast(n, a.shape, c.shape);
+    Shape out = broadcast(n, a.shape, operand_shape(n, a.shape, c.shape));
     if (op.code == B::PRelu && out != a.shape)
       fail("node {}: slope of shape {} does not broadcast to X of shape {}", n.label(),
            shape_str(c.shape), shape_str(a.shape));
@@ -283,7 +292,8 @@ OpDef make(const BinaryOp& b) {
     const Shape& out = g.val(n.output(0)).shape;
     ctx.use("elementwise");
     ctx.use("binary_ops");
-    Params p = binary_params(g.val(n.input(0)).shape, g.val(n.input(1)).shape, out);
+    const Shape& sa = g.val(n.input(0)).shape;
+    Params p = binary_params(sa, operand_shape(n, sa, g.val(n.input(1)).shape), out);
     if (op.code == B::Mod) p.i("fmod", n.attr_i("fmod", 0) != 0);
     if (op.code == B::BitShift) p.i("left", n.attr_s("direction", "") == "LEFT");
     std::string functor_expr = std::string("tk::") + op.functor;

@@ -1,7 +1,7 @@
 // Elementwise unary ops: one table row each, naming the kernel functor (templates/unary_ops.h)
 // beside the element types ONNX defines the op for; ref_unary() below is the reference
 // formula the functor must agree with.
-#include "op_util.h"
+#include "elementwise_ref.h"
 
 #include <cmath>
 #include <type_traits>
@@ -9,47 +9,14 @@
 namespace tinyc::ops {
 namespace {
 
+// clang-format off
 enum class U {
-  Relu,
-  Neg,
-  Abs,
-  Sign,
-  Not,
-  BitwiseNot,
-  IsNaN,
-  IsInf,
-  Exp,
-  Log,
-  Sqrt,
-  Reciprocal,
-  Floor,
-  Ceil,
-  Round,
-  Erf,
-  Sigmoid,
-  Tanh,
-  Sin,
-  Cos,
-  Tan,
-  Asin,
-  Acos,
-  Atan,
-  Sinh,
-  Cosh,
-  Asinh,
-  Acosh,
-  Atanh,
-  Softsign,
-  LeakyRelu,
-  Elu,
-  Selu,
-  ThresholdedRelu,
-  Celu,
-  HardSigmoid,
-  HardSwish,
-  Softplus,
-  Mish
+  Relu, Neg, Abs, Sign, Not, BitwiseNot, IsNaN, IsInf, Exp, Log, Sqrt, Reciprocal, Floor, Ceil,
+  Round, Erf, Sigmoid, Tanh, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh,
+  Softsign, LeakyRelu, Elu, Selu, ThresholdedRelu, Celu, HardSigmoid, HardSwish, Softplus, Mish,
+  Shrink
 };
+// clang-format on
 
 enum class Types { Float, SignedNumeric, Numeric, Bool, Integer };
 
@@ -102,6 +69,7 @@ const std::vector<UnaryOp>& table() {
       {"HardSwish", U::HardSwish, "op_hard_swish", Types::Float, false},
       {"Softplus", U::Softplus, "op_softplus", Types::Float, false},
       {"Mish", U::Mish, "op_mish", Types::Float, false},
+      {"Shrink", U::Shrink, "op_shrink", Types::Float, false},
   };
   return t;
 }
@@ -152,6 +120,10 @@ Attrs attrs_of(const Node& n, U code) {
     a.alpha = n.attr_f("alpha", 0.2f);
     a.beta = n.attr_f("beta", 0.5f);
     break;
+  case U::Shrink:
+    a.alpha = n.attr_f("lambd", 0.5f);
+    a.beta = n.attr_f("bias", 0.0f);
+    break;
   case U::IsInf:
     a.detect_pos = n.attr_i("detect_positive", 1) != 0;
     a.detect_neg = n.attr_i("detect_negative", 1) != 0;
@@ -160,12 +132,6 @@ Attrs attrs_of(const Node& n, U code) {
     break;
   }
   return a;
-}
-
-// Two's complement negation without signed overflow.
-template <class T> T wrap_neg(T x) {
-  using W = std::make_unsigned_t<decltype(x + 0)>;
-  return T(W(0) - W(x));
 }
 
 template <class T> T softplus(T x) {
@@ -188,14 +154,14 @@ template <class T> T ref_unary(U op, const Attrs& a, T x) {
   if constexpr (std::is_same_v<T, bool>) {
     return op == U::Not ? !x : x;
   } else if constexpr (std::is_integral_v<T>) {
-    const bool neg = std::is_signed_v<T> && x < T(0);
+    const bool neg = negative(x);
     switch (op) {
     case U::Relu:
       return neg ? T(0) : x;
     case U::Neg:
-      return wrap_neg(x);
+      return wrap_neg_int(x);
     case U::Abs:
-      return neg ? wrap_neg(x) : x;
+      return neg ? wrap_neg_int(x) : x;
     case U::Sign:
       return x > T(0) ? T(1) : neg ? T(-1) : T(0);
     case U::BitwiseNot:
@@ -276,6 +242,8 @@ template <class T> T ref_unary(U op, const Attrs& a, T x) {
       return softplus(x);
     case U::Mish:
       return x * std::tanh(softplus(x));
+    case U::Shrink:
+      return x < -al ? x + T(a.beta) : x > al ? x - T(a.beta) : T(0);
     default:
       return x;
     }
