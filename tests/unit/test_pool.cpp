@@ -17,7 +17,8 @@ void check_pool(const char* op, Shape xs, std::map<std::string, Attr> attrs, uin
   int x = b.input("x", t, xs);
   b.output(b.node1(op, {x}, attrs));
   Graph g = b.finish();
-  std::vector<TensorData> in = {random_tensor(t, xs, t == DType::F32 ? -2 : 0, t == DType::F32 ? 2 : 255, seed)};
+  std::vector<TensorData> in = {
+      random_tensor(t, xs, t == DType::F32 ? -2 : 0, t == DType::F32 ? 2 : 255, seed)};
   auto ref = evaluate(g, in);
   auto got = compile_and_run(g, in).outputs;
   INFO(op << " on " << shape_str(xs));
@@ -25,27 +26,46 @@ void check_pool(const char* op, Shape xs, std::map<std::string, Attr> attrs, uin
   CHECK(max_abs_diff(ref[0], got[0]) <= 1e-6);
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("MaxPool, AveragePool and LpPool match the evaluator") {
   const std::vector<std::map<std::string, Attr>> attrs = {
-      {{"kernel_shape", attr_ints({3, 2})}, {"strides", attr_ints({2, 1})}, {"pads", attr_ints({1, 0, 1, 1})}},
-      {{"kernel_shape", attr_ints({3, 3})}, {"strides", attr_ints({2, 2})}, {"ceil_mode", attr_i(1)}},
-      {{"kernel_shape", attr_ints({2, 3})}, {"strides", attr_ints({2, 2})}, {"auto_pad", attr_s("SAME_UPPER")}},
-      {{"kernel_shape", attr_ints({3, 2})}, {"strides", attr_ints({3, 2})}, {"auto_pad", attr_s("SAME_LOWER")}},
-      {{"kernel_shape", attr_ints({3, 3})}, {"pads", attr_ints({1, 1, 1, 1})}, {"count_include_pad", attr_i(1)},
-       {"strides", attr_ints({2, 2})}, {"ceil_mode", attr_i(1)}},
+      {{"kernel_shape", attr_ints({3, 2})},
+       {"strides", attr_ints({2, 1})},
+       {"pads", attr_ints({1, 0, 1, 1})}},
+      {{"kernel_shape", attr_ints({3, 3})},
+       {"strides", attr_ints({2, 2})},
+       {"ceil_mode", attr_i(1)}},
+      {{"kernel_shape", attr_ints({2, 3})},
+       {"strides", attr_ints({2, 2})},
+       {"auto_pad", attr_s("SAME_UPPER")}},
+      {{"kernel_shape", attr_ints({3, 2})},
+       {"strides", attr_ints({3, 2})},
+       {"auto_pad", attr_s("SAME_LOWER")}},
+      {{"kernel_shape", attr_ints({3, 3})},
+       {"pads", attr_ints({1, 1, 1, 1})},
+       {"count_include_pad", attr_i(1)},
+       {"strides", attr_ints({2, 2})},
+       {"ceil_mode", attr_i(1)}},
   };
   uint32_t seed = 1;
   for (const char* op : {"MaxPool", "AveragePool", "LpPool"})
     for (const auto& a : attrs) check_pool(op, {2, 3, 7, 5}, a, seed++);
   check_pool("MaxPool", {1, 2, 7, 6},
-             {{"kernel_shape", attr_ints({2, 2})}, {"dilations", attr_ints({2, 2})}, {"pads", attr_ints({1, 1, 1, 1})}}, 40);
-  check_pool("MaxPool", {1, 2, 9}, {{"kernel_shape", attr_ints({3})}, {"strides", attr_ints({2})}}, 41);
-  check_pool("AveragePool", {1, 2, 4, 5, 3}, {{"kernel_shape", attr_ints({2, 3, 2})}, {"pads", attr_ints({1, 1, 0, 0, 1, 1})}}, 42);
-  check_pool("MaxPool", {1, 2, 5, 5}, {{"kernel_shape", attr_ints({3, 3})}, {"pads", attr_ints({1, 1, 1, 1})}}, 43, DType::U8);
+             {{"kernel_shape", attr_ints({2, 2})},
+              {"dilations", attr_ints({2, 2})},
+              {"pads", attr_ints({1, 1, 1, 1})}},
+             40);
+  check_pool("MaxPool", {1, 2, 9}, {{"kernel_shape", attr_ints({3})}, {"strides", attr_ints({2})}},
+             41);
+  check_pool("AveragePool", {1, 2, 4, 5, 3},
+             {{"kernel_shape", attr_ints({2, 3, 2})}, {"pads", attr_ints({1, 1, 0, 0, 1, 1})}}, 42);
+  check_pool("MaxPool", {1, 2, 5, 5},
+             {{"kernel_shape", attr_ints({3, 3})}, {"pads", attr_ints({1, 1, 1, 1})}}, 43,
+             DType::U8);
   check_pool("LpPool", {1, 2, 5, 5}, {{"kernel_shape", attr_ints({2, 2})}, {"p", attr_i(3)}}, 44);
-  for (const char* op : {"GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool"}) check_pool(op, {2, 3, 5, 7}, {}, 50);
+  for (const char* op : {"GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool"})
+    check_pool(op, {2, 3, 5, 7}, {}, 50);
 }
 
 TEST_CASE("MaxPool with an Indices output is refused as not supported") {
