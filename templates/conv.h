@@ -37,12 +37,19 @@ template <class P> void conv_float(const float* x, const float* w, const float* 
                 kw_hi == P::KW) {
               const float* xi = xg + (d0 * P::IH + h0) * P::IW + w0;
               const float* wi = wo;
-              for (int ic = 0; ic < CG; ++ic, xi += IDHW, wi += KSZ)
-                for (int kd = 0; kd < P::KD; ++kd)
-                  for (int kh = 0; kh < P::KH; ++kh)
+              for (int ic = 0; ic < CG; ++ic, xi += IDHW, wi += KSZ) {
+                // Unrolled kernel taps: every offset becomes an immediate.
+#pragma GCC unroll 8
+                for (int kd = 0; kd < P::KD; ++kd) {
+#pragma GCC unroll 8
+                  for (int kh = 0; kh < P::KH; ++kh) {
+#pragma GCC unroll 8
                     for (int kw = 0; kw < P::KW; ++kw)
                       acc += xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW] *
                              wi[(kd * P::KH + kh) * P::KW + kw];
+                  }
+                }
+              }
             } else {
               for (int ic = 0; ic < CG; ++ic)
                 for (int kd = kd_lo; kd < kd_hi; ++kd)
@@ -60,25 +67,33 @@ template <class P> void conv_float(const float* x, const float* w, const float* 
   }
 }
 
-// 1x1 convolution, stride 1, no padding, one group: per output channel, a weighted sum of
-// input planes accumulated in place over the output plane (contiguous, vectorisable).
+// 1x1 convolution, stride 1, no padding, one group: a [M, C] x [C, HW] product. Four output
+// channels are computed together so each input element loaded feeds four accumulators, which
+// stay in registers across the channel sum (Cortex-M4 has no cache: loads are the cost).
 // P: N, C, M, HW (spatial size), has_bias, act/act_a/act_b.
+template <class P, int B>
+inline void conv1x1_block(const float* xn, const float* w, const float* bias, float* yn, int oc) {
+  for (int i = 0; i < P::HW; ++i) {
+    float acc[B];
+    for (int j = 0; j < B; ++j) {
+      acc[j] = 0.0f;
+      if constexpr (P::has_bias) acc[j] = bias[oc + j];
+    }
+    for (int ic = 0; ic < P::C; ++ic) {
+      const float xv = xn[ic * P::HW + i];
+      for (int j = 0; j < B; ++j) acc[j] += w[(oc + j) * P::C + ic] * xv;
+    }
+    for (int j = 0; j < B; ++j) yn[(oc + j) * P::HW + i] = activate<P>(acc[j]);
+  }
+}
+
 template <class P> void conv1x1_float(const float* x, const float* w, const float* bias, float* y) {
+  constexpr int full = P::M / 4 * 4;
   for (int n = 0; n < P::N; ++n) {
     const float* xn = x + n * P::C * P::HW;
-    for (int oc = 0; oc < P::M; ++oc) {
-      float* yo = y + (n * P::M + oc) * P::HW;
-      float b = 0.0f;
-      if constexpr (P::has_bias) b = bias[oc];
-      for (int i = 0; i < P::HW; ++i) yo[i] = b;
-      for (int ic = 0; ic < P::C; ++ic) {
-        const float wv = w[oc * P::C + ic];
-        const float* xc = xn + ic * P::HW;
-        for (int i = 0; i < P::HW; ++i) yo[i] += wv * xc[i];
-      }
-      if constexpr (P::act != ACT_NONE)
-        for (int i = 0; i < P::HW; ++i) yo[i] = activate<P>(yo[i]);
-    }
+    float* yn = y + n * P::M * P::HW;
+    for (int oc = 0; oc < full; oc += 4) conv1x1_block<P, 4>(xn, w, bias, yn, oc);
+    if constexpr (P::M % 4 != 0) conv1x1_block<P, P::M % 4>(xn, w, bias, yn, full);
   }
 }
 

@@ -81,10 +81,15 @@ template <class P, int Kind, class T> void pool(const T* x, T* y) {
           if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
               kw_hi == P::KW) {
             const T* xi = xc + (d0 * P::IH + h0) * P::IW + w0;
-            for (int kd = 0; kd < P::KD; ++kd)
-              for (int kh = 0; kh < P::KH; ++kh)
+#pragma GCC unroll 8
+            for (int kd = 0; kd < P::KD; ++kd) {
+#pragma GCC unroll 8
+              for (int kh = 0; kh < P::KH; ++kh) {
+#pragma GCC unroll 8
                 for (int kw = 0; kw < P::KW; ++kw)
                   acc = A::add(acc, xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW]);
+              }
+            }
             count = P::KD * P::KH * P::KW;
           } else {
             for (int kd = kd_lo; kd < kd_hi; ++kd)

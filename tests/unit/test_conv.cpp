@@ -91,6 +91,7 @@ TEST_CASE("Conv matches the evaluator on odd shapes") {
        true,
        {{"pads", attr_ints({1, 0, 1, 0, 1, 1})}},
        nullptr},
+      {"1x1 two channels", {1, 3, 5, 3}, {2, 3, 1, 1}, false, {}, nullptr},
       {"large pad, kernel mostly outside",
        {1, 1, 3, 3},
        {2, 1, 3, 3},
