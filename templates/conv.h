@@ -75,14 +75,17 @@ template <class P, int B>
 inline void conv1x1_block(const float* xn, const float* w, const float* bias, float* yn, int oc) {
   for (int i = 0; i < P::HW; ++i) {
     float acc[B];
+#pragma GCC unroll 4
     for (int j = 0; j < B; ++j) {
       acc[j] = 0.0f;
       if constexpr (P::has_bias) acc[j] = bias[oc + j];
     }
     for (int ic = 0; ic < P::C; ++ic) {
       const float xv = xn[ic * P::HW + i];
+#pragma GCC unroll 4
       for (int j = 0; j < B; ++j) acc[j] += w[(oc + j) * P::C + ic] * xv;
     }
+#pragma GCC unroll 4
     for (int j = 0; j < B; ++j) yn[(oc + j) * P::HW + i] = activate<P>(acc[j]);
   }
 }
