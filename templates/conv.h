@@ -19,7 +19,9 @@ template <class P> constexpr int conv_channel_block() {
   return (P::M / P::G) % 4 == 0 ? 4 : (P::M / P::G) % 2 == 0 ? 2 : 1;
 }
 
-template <class P> void conv_float(const float* x, const float* w, const float* bias, float* y) {
+template <class P>
+void conv_float(const float* __restrict__ x, const float* __restrict__ w,
+                const float* __restrict__ bias, float* __restrict__ y) {
   constexpr int CG = P::C / P::G, MG = P::M / P::G;
   constexpr int IHW = P::IH * P::IW, IDHW = P::ID * IHW;
   constexpr int KSZ = P::KD * P::KH * P::KW;
@@ -29,6 +31,12 @@ template <class P> void conv_float(const float* x, const float* w, const float* 
     for (int oc = 0; oc < P::M; oc += B) {
       const float* xg = x + (n * P::C + (oc / MG) * CG) * IDHW;
       const float* wo = w + oc * WB;
+      // Small filters (depthwise 3x3: 9 values) are copied to locals the compiler keeps in
+      // registers across the whole output plane.
+      constexpr bool in_regs = B * WB <= 16;
+      float wl[in_regs ? B * WB : 1];
+      if constexpr (in_regs)
+        for (int k = 0; k < B * WB; ++k) wl[k] = wo[k];
       for (int od = 0; od < P::OD; ++od) {
         const int d0 = od * P::SD - P::PD;
         const int kd_lo = tap_lo(d0, P::DD), kd_hi = tap_hi(d0, P::DD, P::ID, P::KD);
@@ -47,7 +55,7 @@ template <class P> void conv_float(const float* x, const float* w, const float* 
             if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
                 kw_hi == P::KW) {
               const float* xi = xg + (d0 * P::IH + h0) * P::IW + w0;
-              const float* wi = wo;
+              const float* wi = in_regs ? wl : wo;
               for (int ic = 0; ic < CG; ++ic, xi += IDHW, wi += KSZ) {
                 // Unrolled kernel taps: every offset becomes an immediate.
 #pragma GCC unroll 8
