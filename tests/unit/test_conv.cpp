@@ -173,3 +173,23 @@ TEST_CASE("standalone BatchNormalization matches the evaluator") {
   auto got = compile_and_run(g, in).outputs;
   CHECK(max_abs_diff(ref[0], got[0]) <= 1e-6);
 }
+
+TEST_CASE("depthwise Conv without bias + BatchNormalization folds and matches") {
+  GraphBuilder b;
+  int x = b.input("x", DType::F32, {1, 3, 5, 7});
+  int w = b.constant("w", random_tensor(DType::F32, {3, 1, 3, 3}, -1, 1, 31));
+  int y = b.node1(
+      "Conv", {x, w},
+      {{"group", attr_i(3)}, {"strides", attr_ints({2, 2})}, {"pads", attr_ints({1, 1, 1, 1})}});
+  int sc = b.constant("scale", random_tensor(DType::F32, {3}, 0.5, 2, 32));
+  int sh = b.constant("shift", random_tensor(DType::F32, {3}, -1, 1, 33));
+  int mean = b.constant("mean", random_tensor(DType::F32, {3}, -1, 1, 34));
+  int var = b.constant("var", random_tensor(DType::F32, {3}, 0.1, 2, 35));
+  b.output(b.node1("BatchNormalization", {y, sc, sh, mean, var}));
+  Graph g = b.finish();
+  std::vector<TensorData> in = {random_tensor(DType::F32, {1, 3, 5, 7}, -2, 2, 36)};
+  auto ref = evaluate(g, in);
+  auto run = compile_and_run(g, in);
+  CHECK(run.source.find("batchnorm_float") == std::string::npos);
+  CHECK(max_abs_diff(ref[0], run.outputs[0]) <= 1e-4);
+}
