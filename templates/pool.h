@@ -11,6 +11,7 @@
 #include "window.h"
 
 #include <math.h>
+#include <stdint.h>
 
 namespace tk {
 
@@ -81,10 +82,15 @@ template <class P, int Kind, class T> void pool(const T* x, T* y) {
           if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
               kw_hi == P::KW) {
             const T* xi = xc + (d0 * P::IH + h0) * P::IW + w0;
-            for (int kd = 0; kd < P::KD; ++kd)
-              for (int kh = 0; kh < P::KH; ++kh)
+#pragma GCC unroll 8
+            for (int kd = 0; kd < P::KD; ++kd) {
+#pragma GCC unroll 8
+              for (int kh = 0; kh < P::KH; ++kh) {
+#pragma GCC unroll 8
                 for (int kw = 0; kw < P::KW; ++kw)
                   acc = A::add(acc, xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW]);
+              }
+            }
             count = P::KD * P::KH * P::KW;
           } else {
             for (int kd = kd_lo; kd < kd_hi; ++kd)
@@ -112,6 +118,40 @@ template <class P, int Kind, class T> void global_pool(const T* x, T* y) {
     T acc = A::template init<T>();
     for (int i = 0; i < P::HW; ++i) acc = A::add(acc, x[c * P::HW + i]);
     y[c] = A::finish(acc, P::HW);
+  }
+}
+
+// MaxPool with its Indices output: the flat index into x of each maximum (the first in scan
+// order), spatial axes row-major, or column-major when P::storage_order is 1. An empty window
+// yields the lowest value and the index of its plane's first element.
+template <class P, class T> void maxpool_indices(const T* x, T* y, int64_t* indices) {
+  constexpr int IDHW = P::ID * P::IH * P::IW;
+  for (int c = 0; c < P::NC; ++c) {
+    for (int od = 0; od < P::OD; ++od) {
+      const int d0 = od * P::SD - P::PD;
+      for (int oh = 0; oh < P::OH; ++oh) {
+        const int h0 = oh * P::SH - P::PH;
+        for (int ow = 0; ow < P::OW; ++ow) {
+          const int w0 = ow * P::SW - P::PW;
+          T m = T(P::lowest);
+          int best = 0;
+          for (int kd = tap_lo(d0, P::DD); kd < tap_hi(d0, P::DD, P::ID, P::KD); ++kd)
+            for (int kh = tap_lo(h0, P::DH); kh < tap_hi(h0, P::DH, P::IH, P::KH); ++kh)
+              for (int kw = tap_lo(w0, P::DW); kw < tap_hi(w0, P::DW, P::IW, P::KW); ++kw) {
+                const int d = d0 + kd * P::DD, h = h0 + kh * P::DH, w = w0 + kw * P::DW;
+                const T v = x[c * IDHW + (d * P::IH + h) * P::IW + w];
+                if (v > m) {
+                  m = v;
+                  best =
+                      P::storage_order ? d + (h + w * P::IH) * P::ID : (d * P::IH + h) * P::IW + w;
+                }
+              }
+          const int at = ((c * P::OD + od) * P::OH + oh) * P::OW + ow;
+          y[at] = m;
+          indices[at] = int64_t(c) * IDHW + best;
+        }
+      }
+    }
   }
 }
 

@@ -10,6 +10,7 @@ namespace tk {
 enum { SOFTMAX = 0, LOG_SOFTMAX = 1, HARDMAX = 2 };
 
 template <class P, int Kind> void softmax_float(const float* x, float* y) {
+  if constexpr (P::A == 0) return; // nothing to normalise
   for (int o = 0; o < P::outer; ++o) {
     for (int i = 0; i < P::inner; ++i) {
       const float* xs = x + o * P::A * P::inner + i;

@@ -43,8 +43,9 @@ void infer(Graph& g, Node& n) {
     require_dtype(g, n, 0, {DType::F32, DType::I8, DType::U8});
   else
     require_dtype(g, n, 0, {DType::F32});
-  if (n.output(1) >= 0) fail("node {}: the Indices output of MaxPool is not supported", n.label());
   const Value& x = input(g, n, 0);
+  if (n.output(1) >= 0 && n.op_type != "MaxPool")
+    fail("node {}: a second output is not supported", n.label());
   if (n.op_type.rfind("Global", 0) == 0) {
     if (x.shape.size() < 3) fail("node {}: input rank must be at least 3", n.label());
     Shape o = x.shape;
@@ -53,7 +54,9 @@ void infer(Graph& g, Node& n) {
     return;
   }
   if (kind == Lp) lp_p(n);
-  set_output(g, n, 0, x.dtype, pooled_shape(x.shape, pool_window(n, x.shape)));
+  const Shape out = pooled_shape(x.shape, pool_window(n, x.shape));
+  set_output(g, n, 0, x.dtype, out);
+  set_output(g, n, 1, DType::I64, out);
 }
 
 template <class T> struct RefAcc {
@@ -83,6 +86,40 @@ template <class T> struct RefAcc {
     return T(std::pow(float(s), 1.0f / float(p)));
   }
 };
+
+// MaxPool's Indices, as tk::maxpool_indices computes them.
+template <class T> TensorData max_indices(const Node& n, const TensorData& xt) {
+  const Window win = pool_window(n, xt.shape);
+  const Window3 w = window3(win);
+  const bool col = n.attr_i("storage_order", 0) != 0;
+  TensorData idx(DType::I64, pooled_shape(xt.shape, win));
+  const T* x = xt.data<T>();
+  int64_t* out = idx.data<int64_t>();
+  const int64_t nc = xt.shape[0] * xt.shape[1], idhw = w.in[0] * w.in[1] * w.in[2];
+  for (int64_t c = 0; c < nc; ++c)
+    for (int64_t od = 0; od < w.out[0]; ++od)
+      for (int64_t oh = 0; oh < w.out[1]; ++oh)
+        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+          T m = RefAcc<T>{Max, 2}.init();
+          int64_t best = 0;
+          for (int64_t kd = 0; kd < w.k[0]; ++kd)
+            for (int64_t kh = 0; kh < w.k[1]; ++kh)
+              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                const int64_t d = od * w.s[0] - w.p[0] + kd * w.d[0];
+                const int64_t h = oh * w.s[1] - w.p[1] + kh * w.d[1];
+                const int64_t ww = ow * w.s[2] - w.p[2] + kw * w.d[2];
+                if (d < 0 || d >= w.in[0] || h < 0 || h >= w.in[1] || ww < 0 || ww >= w.in[2])
+                  continue;
+                const T v = x[c * idhw + (d * w.in[1] + h) * w.in[2] + ww];
+                if (v > m) {
+                  m = v;
+                  best = col ? d + (h + ww * w.in[1]) * w.in[0] : (d * w.in[1] + h) * w.in[2] + ww;
+                }
+              }
+          *out++ = c * idhw + best;
+        }
+  return idx;
+}
 
 template <class T> void eval_typed(const Node& n, const TensorData& xt, TensorData& y) {
   const Kind kind = kind_of(n.op_type);
@@ -147,20 +184,26 @@ std::vector<TensorData> eval(const Node& n, const Inputs& in) {
     os = pooled_shape(x.shape, pool_window(n, x.shape));
   }
   TensorData y(x.dtype, os);
+  std::vector<TensorData> outs;
+  const bool with_indices = n.op_type == "MaxPool" && n.output(1) >= 0;
   switch (x.dtype) {
   case DType::F32:
     eval_typed<float>(n, x, y);
+    if (with_indices) outs.push_back(max_indices<float>(n, x));
     break;
   case DType::I8:
     eval_typed<int8_t>(n, x, y);
+    if (with_indices) outs.push_back(max_indices<int8_t>(n, x));
     break;
   case DType::U8:
     eval_typed<uint8_t>(n, x, y);
+    if (with_indices) outs.push_back(max_indices<uint8_t>(n, x));
     break;
   default:
     fail("node {}: element type {} is not supported", n.label(), dtype_name(x.dtype));
   }
-  return {std::move(y)};
+  outs.insert(outs.begin(), std::move(y));
+  return outs;
 }
 
 void emit(EmitContext& ctx, const Node& n) {
@@ -188,7 +231,14 @@ void emit(EmitContext& ctx, const Node& n) {
     for (int i = 0; i < win.rank; ++i) pe[3 - win.rank + i] = win.pad_end[size_t(i)];
     p.i("ED", pe[0]).i("EH", pe[1]).i("EW", pe[2]);
   }
+  const bool with_indices = n.op_type == "MaxPool" && n.output(1) >= 0;
+  if (with_indices) p.i("storage_order", n.attr_i("storage_order", 0) != 0);
   const std::string P = ctx.params(p);
+  if (with_indices) {
+    ctx.line(fmt::format("tk::maxpool_indices<{}>({}, {}, {});", P, ctx.cptr(n.input(0)),
+                         ctx.ptr(n.output(0)), ctx.ptr(n.output(1))));
+    return;
+  }
   const char* kinds[] = {"tk::POOL_MAX", "tk::POOL_AVG", "tk::POOL_LP"};
   ctx.line(fmt::format("tk::{}<{}, {}>({}, {});", global ? "global_pool" : "pool", P, kinds[kind],
                        ctx.cptr(n.input(0)), ctx.ptr(n.output(0))));

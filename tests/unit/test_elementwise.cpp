@@ -9,8 +9,11 @@ using namespace tinyc;
 using namespace tinyc::test;
 
 TEST_CASE("binary ops broadcast like the evaluator") {
-  const std::vector<std::pair<Shape, Shape>> cases = {
-      {{3, 5, 7}, {3, 5, 7}}, {{3, 5, 7}, {7}}, {{1, 5, 1}, {3, 1, 7}}, {{}, {2, 3}}, {{4, 1}, {1}}};
+  const std::vector<std::pair<Shape, Shape>> cases = {{{3, 5, 7}, {3, 5, 7}},
+                                                      {{3, 5, 7}, {7}},
+                                                      {{1, 5, 1}, {3, 1, 7}},
+                                                      {{}, {2, 3}},
+                                                      {{4, 1}, {1}}};
   for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
     for (const auto& [sa, sb] : cases) {
       GraphBuilder b;

@@ -11,7 +11,7 @@ using namespace tinyc::test;
 
 TEST_CASE("Gemm matches the evaluator") {
   struct Case {
-    Shape a, b, c;  // c empty: no C
+    Shape a, b, c; // c empty: no C
     bool ta, tb;
     float alpha, beta;
   };
@@ -30,7 +30,9 @@ TEST_CASE("Gemm matches the evaluator") {
     std::vector<int> ins = {x, b.constant("b", random_tensor(DType::F32, c.b, -1, 1, seed++))};
     if (!c.c.empty()) ins.push_back(b.constant("c", random_tensor(DType::F32, c.c, -1, 1, seed++)));
     int y = b.node1("Gemm", ins,
-                    {{"transA", attr_i(c.ta)}, {"transB", attr_i(c.tb)}, {"alpha", attr_f(c.alpha)},
+                    {{"transA", attr_i(c.ta)},
+                     {"transB", attr_i(c.tb)},
+                     {"alpha", attr_f(c.alpha)},
                      {"beta", attr_f(c.beta)}});
     b.output(b.node1("Relu", {y}));
     Graph g = b.finish();
@@ -44,8 +46,9 @@ TEST_CASE("Gemm matches the evaluator") {
 
 TEST_CASE("MatMul matches the evaluator, with 1-D and broadcast batch operands") {
   const std::vector<std::pair<Shape, Shape>> cases = {
-      {{3, 5}, {5, 7}},       {{5}, {5, 7}},          {{3, 5}, {5}},       {{5}, {5}},
-      {{2, 3, 5}, {5, 4}},    {{2, 1, 3, 5}, {3, 5, 2}}, {{4, 5}, {2, 5, 3}}, {{2, 3, 5}, {2, 5, 3}},
+      {{3, 5}, {5, 7}},    {{5}, {5, 7}},          {{3, 5}, {5}},
+      {{5}, {5}},          {{2, 3, 5}, {5, 4}},    {{2, 1, 3, 5}, {3, 5, 2}},
+      {{4, 5}, {2, 5, 3}}, {{2, 3, 5}, {2, 5, 3}},
   };
   uint32_t seed = 100;
   for (const auto& [sa, sb] : cases) {

@@ -17,9 +17,9 @@ TEST_CASE("parse_shape reads dims and rejects junk") {
 
 TEST_CASE("TensorData converts elements and refuses absurd sizes") {
   TensorData t(DType::I8, {2, 2});
-  t.set_f64(0, 300);   // saturates
+  t.set_f64(0, 300); // saturates
   t.set_f64(1, -300);
-  t.set_f64(2, 7.9);   // truncates toward zero like a C cast
+  t.set_f64(2, 7.9); // truncates toward zero like a C cast
   CHECK(t.get_i64(0) == 127);
   CHECK(t.get_i64(1) == -128);
   CHECK(t.get_i64(2) == 7);
@@ -27,7 +27,7 @@ TEST_CASE("TensorData converts elements and refuses absurd sizes") {
   CHECK_THROWS_AS(TensorData(DType::F32, {-1}), CompileError);
   TensorData f(DType::F32, {1});
   f.data<float>()[0] = NAN;
-  CHECK(f.get_i64(0) == 0);  // no undefined float->int conversion
+  CHECK(f.get_i64(0) == 0); // no undefined float->int conversion
 }
 
 TEST_CASE("Graph compact drops cleared nodes and recomputes producers") {

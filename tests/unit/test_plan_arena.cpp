@@ -33,7 +33,7 @@ TEST_CASE("a chain reuses memory: two buffers suffice") {
   Graph g = b.finish();
   ArenaPlan p = plan_arena(g);
   check_no_overlap(p);
-  CHECK(p.buffers.size() == 5);  // the last Relu writes the caller's output
+  CHECK(p.buffers.size() == 5); // the last Relu writes the caller's output
   CHECK(p.arena_bytes == 2 * 256);
 }
 

@@ -17,7 +17,8 @@ void check_pool(const char* op, Shape xs, std::map<std::string, Attr> attrs, uin
   int x = b.input("x", t, xs);
   b.output(b.node1(op, {x}, attrs));
   Graph g = b.finish();
-  std::vector<TensorData> in = {random_tensor(t, xs, t == DType::F32 ? -2 : 0, t == DType::F32 ? 2 : 255, seed)};
+  std::vector<TensorData> in = {
+      random_tensor(t, xs, t == DType::F32 ? -2 : 0, t == DType::F32 ? 2 : 255, seed)};
   auto ref = evaluate(g, in);
   auto got = compile_and_run(g, in).outputs;
   INFO(op << " on " << shape_str(xs));
@@ -25,34 +26,73 @@ void check_pool(const char* op, Shape xs, std::map<std::string, Attr> attrs, uin
   CHECK(max_abs_diff(ref[0], got[0]) <= 1e-6);
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("MaxPool, AveragePool and LpPool match the evaluator") {
   const std::vector<std::map<std::string, Attr>> attrs = {
-      {{"kernel_shape", attr_ints({3, 2})}, {"strides", attr_ints({2, 1})}, {"pads", attr_ints({1, 0, 1, 1})}},
-      {{"kernel_shape", attr_ints({3, 3})}, {"strides", attr_ints({2, 2})}, {"ceil_mode", attr_i(1)}},
-      {{"kernel_shape", attr_ints({2, 3})}, {"strides", attr_ints({2, 2})}, {"auto_pad", attr_s("SAME_UPPER")}},
-      {{"kernel_shape", attr_ints({3, 2})}, {"strides", attr_ints({3, 2})}, {"auto_pad", attr_s("SAME_LOWER")}},
-      {{"kernel_shape", attr_ints({3, 3})}, {"pads", attr_ints({1, 1, 1, 1})}, {"count_include_pad", attr_i(1)},
-       {"strides", attr_ints({2, 2})}, {"ceil_mode", attr_i(1)}},
+      {{"kernel_shape", attr_ints({3, 2})},
+       {"strides", attr_ints({2, 1})},
+       {"pads", attr_ints({1, 0, 1, 1})}},
+      {{"kernel_shape", attr_ints({3, 3})},
+       {"strides", attr_ints({2, 2})},
+       {"ceil_mode", attr_i(1)}},
+      {{"kernel_shape", attr_ints({2, 3})},
+       {"strides", attr_ints({2, 2})},
+       {"auto_pad", attr_s("SAME_UPPER")}},
+      {{"kernel_shape", attr_ints({3, 2})},
+       {"strides", attr_ints({3, 2})},
+       {"auto_pad", attr_s("SAME_LOWER")}},
+      {{"kernel_shape", attr_ints({3, 3})},
+       {"pads", attr_ints({1, 1, 1, 1})},
+       {"count_include_pad", attr_i(1)},
+       {"strides", attr_ints({2, 2})},
+       {"ceil_mode", attr_i(1)}},
   };
   uint32_t seed = 1;
   for (const char* op : {"MaxPool", "AveragePool", "LpPool"})
     for (const auto& a : attrs) check_pool(op, {2, 3, 7, 5}, a, seed++);
   check_pool("MaxPool", {1, 2, 7, 6},
-             {{"kernel_shape", attr_ints({2, 2})}, {"dilations", attr_ints({2, 2})}, {"pads", attr_ints({1, 1, 1, 1})}}, 40);
-  check_pool("MaxPool", {1, 2, 9}, {{"kernel_shape", attr_ints({3})}, {"strides", attr_ints({2})}}, 41);
-  check_pool("AveragePool", {1, 2, 4, 5, 3}, {{"kernel_shape", attr_ints({2, 3, 2})}, {"pads", attr_ints({1, 1, 0, 0, 1, 1})}}, 42);
-  check_pool("MaxPool", {1, 2, 5, 5}, {{"kernel_shape", attr_ints({3, 3})}, {"pads", attr_ints({1, 1, 1, 1})}}, 43, DType::U8);
+             {{"kernel_shape", attr_ints({2, 2})},
+              {"dilations", attr_ints({2, 2})},
+              {"pads", attr_ints({1, 1, 1, 1})}},
+             40);
+  check_pool("MaxPool", {1, 2, 9}, {{"kernel_shape", attr_ints({3})}, {"strides", attr_ints({2})}},
+             41);
+  check_pool("AveragePool", {1, 2, 4, 5, 3},
+             {{"kernel_shape", attr_ints({2, 3, 2})}, {"pads", attr_ints({1, 1, 0, 0, 1, 1})}}, 42);
+  check_pool("MaxPool", {1, 2, 5, 5},
+             {{"kernel_shape", attr_ints({3, 3})}, {"pads", attr_ints({1, 1, 1, 1})}}, 43,
+             DType::U8);
   check_pool("LpPool", {1, 2, 5, 5}, {{"kernel_shape", attr_ints({2, 2})}, {"p", attr_i(3)}}, 44);
-  for (const char* op : {"GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool"}) check_pool(op, {2, 3, 5, 7}, {}, 50);
+  for (const char* op : {"GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool"})
+    check_pool(op, {2, 3, 5, 7}, {}, 50);
 }
 
-TEST_CASE("MaxPool with an Indices output is refused as not supported") {
-  GraphBuilder b;
-  int x = b.input("x", DType::F32, {1, 1, 4, 4});
-  auto outs = b.node("MaxPool", {x}, 2, {{"kernel_shape", attr_ints({2, 2})}});
-  b.output(outs[0]);
-  b.output(outs[1]);
-  CHECK_THROWS_WITH(b.finish(), Catch::Contains("not supported"));
+TEST_CASE("MaxPool Indices match the evaluator in both storage orders") {
+  for (int order : {0, 1}) {
+    GraphBuilder b;
+    int x = b.input("x", DType::F32, {2, 3, 7, 5});
+    auto outs = b.node("MaxPool", {x}, 2,
+                       {{"kernel_shape", attr_ints({3, 2})},
+                        {"strides", attr_ints({2, 2})},
+                        {"pads", attr_ints({1, 1, 1, 0})},
+                        {"storage_order", attr_i(order)}});
+    b.output(outs[0]);
+    b.output(outs[1]);
+    Graph g = b.finish();
+    std::vector<TensorData> in = {
+        random_tensor(DType::F32, {2, 3, 7, 5}, -2, 2, 60 + uint32_t(order))};
+    auto ref = evaluate(g, in);
+    auto got = compile_and_run(g, in).outputs;
+    INFO("storage_order " << order);
+    CHECK(max_abs_diff(ref[0], got[0]) == 0);
+    CHECK(ref[1].bytes == got[1].bytes);
+    // The index points at the maximum it reports.
+    for (int64_t i = 0; i < ref[1].size(); ++i) {
+      const int64_t k = ref[1].data<int64_t>()[i];
+      const int64_t plane = k / 35, sp = k % 35;
+      const int64_t h = order ? sp % 7 : sp / 5, w = order ? sp / 7 : sp % 5;
+      CHECK(in[0].data<float>()[plane * 35 + h * 5 + w] == ref[0].data<float>()[i]);
+    }
+  }
 }

@@ -19,7 +19,7 @@ std::vector<TensorData> run_both(Graph g, const std::vector<TensorData>& in, dou
   return ref;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("Softmax, LogSoftmax, Hardmax match the evaluator on every axis and opset") {
   for (int opset : {11, 13})
@@ -29,7 +29,8 @@ TEST_CASE("Softmax, LogSoftmax, Hardmax match the evaluator on every axis and op
         int x = b.input("x", DType::F32, {3, 4, 5});
         b.output(b.node1(op, {x}, {{"axis", attr_i(axis)}}));
         INFO(op << " opset " << opset << " axis " << axis);
-        run_both(b.finish(), {random_tensor(DType::F32, {3, 4, 5}, -5, 5, uint32_t(opset + axis))}, 1e-6);
+        run_both(b.finish(), {random_tensor(DType::F32, {3, 4, 5}, -5, 5, uint32_t(opset + axis))},
+                 1e-6);
       }
 }
 
@@ -80,7 +81,8 @@ TEST_CASE("InstanceNormalization, LayerNormalization, MVN and LRN match the eval
   for (int size : {3, 4}) {
     GraphBuilder b;
     int x = b.input("x", DType::F32, {2, 5, 3, 3});
-    b.output(b.node1("LRN", {x}, {{"size", attr_i(size)}, {"alpha", attr_f(0.01f)}, {"bias", attr_f(2.0f)}}));
+    b.output(b.node1("LRN", {x},
+                     {{"size", attr_i(size)}, {"alpha", attr_f(0.01f)}, {"bias", attr_f(2.0f)}}));
     run_both(b.finish(), {random_tensor(DType::F32, {2, 5, 3, 3}, -2, 2, 9)}, 1e-6);
   }
 }
