@@ -318,6 +318,7 @@ OpDef make_recurrent_op(const Kind& k) {
   d.infer = [k](Graph& g, Node& n) { infer(k, g, n); };
   d.eval = [k](const Node& n, const Inputs& in) { return evaluate(k, n, in); };
   d.emit = [k](EmitContext& ctx, const Node& n) { emit(k, ctx, n); };
+  d.optional_outputs = true;
   d.macs = [k](const Graph& g, const Node& n) {
     const Config c = config_of(k, g, n);
     return c.dirs * c.batch * c.seq * k.gates * c.hidden * (c.input + c.hidden);

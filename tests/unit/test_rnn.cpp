@@ -322,13 +322,11 @@ TEST_CASE("two-layer LSTM gesture model matches the evaluator", "[rnn]") {
   int x = b.input("imu", DType::F32, {S, 1, C});
   std::vector<int> l1 =
       b.node("LSTM", {x, w("W1", {1, 4 * H, C}), w("R1", {1, 4 * H, H}), w("B1", {1, 8 * H})}, 3,
-             {{"hidden_size", attr_i(H)}});
-  b.graph().nodes.back().outputs[2] = -1;
+             {{"hidden_size", attr_i(H)}}); // Y, Y_h, Y_c as exported; only Y is read
   int seq = b.node1("Squeeze", {l1[0], b.constant("axes", tensor_i64({1}, {1}))});
   std::vector<int> l2 =
-      b.node("LSTM", {seq, w("W2", {1, 4 * H, H}), w("R2", {1, 4 * H, H}), w("B2", {1, 8 * H})}, 2,
-             {{"hidden_size", attr_i(H)}});
-  b.graph().nodes.back().outputs[0] = -1;
+      b.node("LSTM", {seq, w("W2", {1, 4 * H, H}), w("R2", {1, 4 * H, H}), w("B2", {1, 8 * H})}, 3,
+             {{"hidden_size", attr_i(H)}}); // only Y_h is read
   int last = b.node1("Reshape", {l2[1], b.constant("shape", tensor_i64({2}, {1, H}))});
   const bool have_gemm = OpRegistry::instance().find("", "Gemm") != nullptr;
   if (have_gemm) {
@@ -344,4 +342,9 @@ TEST_CASE("two-layer LSTM gesture model matches the evaluator", "[rnn]") {
   CHECK(ref[0].shape == Shape{1, have_gemm ? K : H});
   CHECK(max_abs_diff(ref[0], run.outputs[0]) <= 1e-5);
   CHECK(run.source.find("tk::lstm_f32<") != std::string::npos);
+  // drop_unused_outputs: layer 1 computes only Y, layer 2 only Y_h.
+  CHECK(run.source.find("has_Y = 1") != std::string::npos);
+  CHECK(run.source.find("has_Y = 0") != std::string::npos);
+  CHECK(run.source.find("has_Yh = 1") != std::string::npos);
+  CHECK(run.source.find("has_Yc = 1") == std::string::npos);
 }
