@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 
 namespace tinyc::ops::recurrent {
 
@@ -118,6 +119,10 @@ void infer(const Kind& k, Graph& g, Node& n) {
     require_shape(g, n, kC0, "initial_c", c.state_shape());
     require_shape(g, n, kPeep, "P", {D, 3 * H});
   }
+  // The kernels index with int: every tensor must have fewer than 2^31 elements.
+  for (const Shape& s : {x, w, input(g, n, kR).shape, c.y_shape()})
+    if (numel(s) > std::numeric_limits<int32_t>::max())
+      fail("node {}: tensors of {} elements are not supported", n.label(), numel(s));
   set_output(g, n, kY, DType::F32, c.y_shape());
   set_output(g, n, kYh, DType::F32, c.state_shape());
   if (k.cell_state) set_output(g, n, kYc, DType::F32, c.state_shape());
