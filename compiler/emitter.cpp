@@ -114,9 +114,12 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
     layer.name = n.name;
     layer.op = n.op_type;
     for (int in : n.inputs) layer.in_shapes.push_back(in >= 0 ? g.val(in).shape : Shape{});
-    if (n.output(0) >= 0) {
-      layer.out_shape = g.val(n.output(0)).shape;
-      layer.out_dtype = g.val(n.output(0)).dtype;
+    // The first output the node has (an LSTM may omit Y and keep Y_h).
+    for (int out : n.outputs) {
+      if (out < 0) continue;
+      layer.out_shape = g.val(out).shape;
+      layer.out_dtype = g.val(out).dtype;
+      break;
     }
     if (def && def->macs) layer.macs = def->macs(g, n);
     const int64_t before = ctx.constant_bytes();

@@ -34,6 +34,9 @@ struct OpDef {
   bool is_view = false;
   // The op may carry a FusedAct (its emitter applies node.act on store).
   bool accepts_fused_act = false;
+  // Every output is optional: the emitter handles -1 and computes only the outputs present, so
+  // drop_unused_outputs may omit those nobody reads (LSTM's Y when only Y_h is used).
+  bool optional_outputs = false;
 };
 
 class OpRegistry {

@@ -19,6 +19,7 @@ void remove_identity(Graph& g);        // Identity and inference-time Dropout di
 void fold_batchnorm(Graph& g);         // BatchNormalization merged into the Conv/Gemm before it
 void fuse_activation(Graph& g);        // Relu/Clip/LeakyRelu applied by their producer on store
 void eliminate_dead_nodes(Graph& g);   // nodes whose results nobody reads are dropped
+void drop_unused_outputs(Graph& g);    // optional outputs nobody reads are not computed
 
 struct Pass {
   const char* name;

@@ -13,6 +13,7 @@ const std::vector<Pass>& pipeline() {
       {"fold-batchnorm", fold_batchnorm, "merge BatchNormalization into Conv/Gemm"},
       {"fuse-activation", fuse_activation, "apply Relu/Clip/LeakyRelu in the producer"},
       {"eliminate-dead-nodes", eliminate_dead_nodes, "drop nodes whose results are unused"},
+      {"drop-unused-outputs", drop_unused_outputs, "omit optional outputs nobody reads"},
   };
   return passes;
 }
