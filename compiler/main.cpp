@@ -65,6 +65,11 @@ int run(const Args& a) {
   const fs::path out(a.output);
   const fs::path header = a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
   if (header == out) fail("the header '{}' would overwrite the source; pick another --header", a.header);
+  auto same_file = [](const fs::path& x, const fs::path& y) {
+    return fs::absolute(x).lexically_normal() == fs::absolute(y).lexically_normal();
+  };
+  if (!a.report.empty() && (same_file(a.report, out) || same_file(a.report, header)))
+    fail("the report '{}' would overwrite the generated code; pick another --report", a.report);
   opts.emit.name = c_identifier(a.name.empty() ? out.stem().string() : a.name);
   opts.emit.header_file = header.filename().string();
   opts.emit.model_file = fs::path(a.model).filename().string();

@@ -221,6 +221,9 @@ static void fix_input_dims(onnx::ValueInfoProto& in, const ImportOptions& opts) 
          in.name(), in.name());
   std::string dims;
   bool dynamic = false;
+  for (const auto& d : tt->shape().dim())
+    if (d.has_dim_value() && d.dim_value() < 0)
+      fail("input '{}' has a negative dimension ({}) in its shape", in.name(), d.dim_value());
   for (const auto& d : tt->shape().dim()) {
     bool fixed = d.has_dim_value() && d.dim_value() >= 0;
     dynamic |= !fixed;

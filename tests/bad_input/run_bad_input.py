@@ -125,18 +125,21 @@ def truncated_model(d):
 
 @case
 def unsupported_ops(d):
+    # ops from a custom domain, which no tinyc branch will ever implement
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * 4)
     nodes = [
-        helper.make_node("LpNormalization", ["x"], ["a"], name="norm1"),
+        helper.make_node("FancyNorm", ["x"], ["a"], name="norm1", domain="com.acme"),
         helper.make_node("Relu", ["a"], ["b"], name="relu"),
-        helper.make_node("LRN", ["b"], ["c"], name="lrn1", size=3),
-        helper.make_node("LpNormalization", ["c"], ["y"], name="norm2"),
+        helper.make_node("Warp", ["b"], ["c"], name="warp1", domain="com.acme"),
+        helper.make_node("FancyNorm", ["c"], ["y"], name="norm2", domain="com.acme"),
     ]
-    p = save(make_model(nodes, [x], [y]), os.path.join(d, "unsup.onnx"))
+    m = make_model(nodes, [x], [y])
+    m.opset_import.append(helper.make_opsetid("com.acme", 1))
+    p = save(m, os.path.join(d, "unsup.onnx"))
     # one line per unsupported node, plus a summary line
-    return [p], ["'norm1'", "'lrn1'", "'norm2'", "LpNormalization", "LRN", "not supported",
-                 "3 unsupported"], 4
+    return [p], ["'norm1'", "'warp1'", "'norm2'", "com.acme::FancyNorm", "com.acme::Warp",
+                 "not supported", "3 unsupported"], 4
 
 
 @case
@@ -268,7 +271,7 @@ def negative_dims_input(d):
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * 2)
     nodes = [helper.make_node("Relu", ["x"], ["y"], name="relu")]
     p = save(make_model(nodes, [x], [y]), os.path.join(d, "negin.onnx"))
-    return [p], ["'x'"], 1
+    return [p], ["'x'", "negative"], 1
 
 
 @case
@@ -421,6 +424,31 @@ def output_is_a_directory(d):
     p = save(small_model(), os.path.join(d, "ok.onnx"))
     os.makedirs(os.path.join(d, "out", "model.cpp"))
     return {"args": [p], "expect": ["model.cpp"], "lines": 1, "keep": ["model.cpp"]}
+
+
+@case
+def header_is_a_directory(d):
+    # the .cpp could be written, the header cannot: the .cpp must not be left alone
+    p = save(small_model(), os.path.join(d, "ok.onnx"))
+    os.makedirs(os.path.join(d, "out", "model.h"))
+    return {"args": [p], "expect": ["model.h"], "lines": 1, "keep": ["model.h"]}
+
+
+@case
+def stale_output_untouched_on_error(d):
+    # an error must not delete or truncate what a previous successful run wrote
+    with open(os.path.join(d, "out", "model.cpp"), "w") as f:
+        f.write("// previous\n")
+    p = os.path.join(d, "nope.onnx")
+    return {"args": [p], "expect": ["does not exist"], "lines": 1,
+            "after": lambda: open(os.path.join(d, "out", "model.cpp")).read() == "// previous\n"}
+
+
+@case
+def report_overwrites_source(d):
+    p = save(small_model(), os.path.join(d, "ok.onnx"))
+    return {"args": [p, "-o", "out/model.cpp", "--report", os.path.join(d, "out", "model.cpp")],
+            "expect": ["--report"], "lines": 1}
 
 
 @case
@@ -597,13 +625,83 @@ def run_case(tinyc, fn, root):
             check_generated_code(os.path.join(d, "out"), spec["run_model"])
         return
     check_clean_failure(r, spec["expect"], spec["lines"], before, after, spec.get("keep", ()))
+    if "after" in spec and not spec["after"]():
+        raise Failure("a file from before the run was changed")
+
+
+INTERESTING_INTS = [0, 1, -1, 2, 3, -2, 7, 255, 2 ** 31 - 1, -2 ** 31, 2 ** 40, -2 ** 62, 2 ** 63 - 1]
+SOME_OPS = ["Add", "Relu", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Shape",
+            "Conv", "Gemm", "MatMul", "Gather", "Concat", "Transpose", "Slice", "MaxPool",
+            "Softmax", "BatchNormalization", "Clip", "Pad", "ReduceMean", "Split", "Expand"]
+
+
+def mutate_structure(rnd, model):
+    """One semantic corruption of a parsed model: bad dims, attributes, names, op types..."""
+    g = model.graph
+    kind = rnd.randrange(9)
+    if kind == 0 and len(g.initializer):  # an initializer dim changes (data no longer fits)
+        t = rnd.choice(g.initializer)
+        if len(t.dims):
+            t.dims[rnd.randrange(len(t.dims))] = rnd.choice(INTERESTING_INTS)
+        else:
+            t.dims.append(rnd.choice(INTERESTING_INTS))
+    elif kind == 1 and len(g.initializer):  # raw data cut short or values changed
+        t = rnd.choice(g.initializer)
+        if t.raw_data:
+            raw = bytearray(t.raw_data)
+            if rnd.random() < 0.5:
+                raw = raw[: rnd.randrange(len(raw) + 1)]
+            else:  # new values: for shape-like int64 tensors this gives absurd targets
+                for _ in range(rnd.randint(1, 4)):
+                    raw[rnd.randrange(len(raw))] = rnd.randrange(256)
+            t.raw_data = bytes(raw)
+    elif kind == 2 and len(g.node):  # an integer attribute gets an extreme value
+        n = rnd.choice(g.node)
+        ints = [a for a in n.attribute if a.type in (onnx.AttributeProto.INT, onnx.AttributeProto.INTS)]
+        if ints:
+            a = rnd.choice(ints)
+            if a.type == onnx.AttributeProto.INT:
+                a.i = rnd.choice(INTERESTING_INTS)
+            elif len(a.ints):
+                a.ints[rnd.randrange(len(a.ints))] = rnd.choice(INTERESTING_INTS)
+        else:
+            n.attribute.append(helper.make_attribute("axis", rnd.choice(INTERESTING_INTS)))
+    elif kind == 3 and len(g.node):  # a node reads some other tensor
+        n = rnd.choice(g.node)
+        names = [i.name for i in g.input] + [t.name for t in g.initializer] + \
+            [o for m in g.node for o in m.output]
+        if len(n.input):
+            n.input[rnd.randrange(len(n.input))] = rnd.choice(names)
+    elif kind == 4 and len(g.node):  # a node becomes another op
+        rnd.choice(g.node).op_type = rnd.choice(SOME_OPS)
+    elif kind == 5 and len(g.input):  # a model input gets another shape
+        dims = g.input[rnd.randrange(len(g.input))].type.tensor_type.shape.dim
+        if len(dims):
+            dims[rnd.randrange(len(dims))].dim_value = rnd.choice(INTERESTING_INTS)
+    elif kind == 6 and len(g.node) > 1:  # a node disappears
+        del g.node[rnd.randrange(len(g.node))]
+    elif kind == 7 and len(g.node):  # inputs added or dropped
+        n = rnd.choice(g.node)
+        if len(n.input) and rnd.random() < 0.5:
+            del n.input[rnd.randrange(len(n.input))]
+        else:
+            n.input.append(rnd.choice([""] + list(n.input) + [t.name for t in g.initializer]))
+    elif len(g.initializer):  # an initializer changes element type
+        rnd.choice(g.initializer).data_type = rnd.choice([1, 2, 3, 6, 7, 9, 10, 11, 16])
 
 
 def fuzz_inputs(seed, sources):
-    """A corrupted copy of one of the source models: byte flips, truncation or splices."""
+    """A corrupted copy of one of the source models: byte flips, truncation, splices, or
+    (half of the time) semantic changes to the parsed model."""
     rnd = random.Random(seed)
     data = bytearray(rnd.choice(sources))
-    kind = seed % 4
+    kind = seed % 8
+    if kind >= 4:
+        m = onnx.ModelProto()
+        m.ParseFromString(bytes(data))
+        for _ in range(1 if kind < 7 else rnd.randint(2, 4)):
+            mutate_structure(rnd, m)
+        return m.SerializeToString()
     if kind == 0:  # a few random byte flips
         for _ in range(rnd.randint(1, 8)):
             data[rnd.randrange(len(data))] ^= 1 << rnd.randrange(8)
