@@ -99,6 +99,16 @@ int run(const Args& a) {
   return 0;
 }
 
+// Names in a model may hold any bytes; a message stays one line on the terminal.
+std::string printable(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if ((unsigned char)c < 0x20 || c == 0x7f) r += fmt::format("\\x{:02x}", (unsigned char)c);
+    else r += c;
+  }
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,13 +146,14 @@ int main(int argc, char** argv) {
   try {
     return run(a);
   } catch (const CompileErrors& e) {
-    for (const auto& m : e.messages) fmt::print(stderr, "tinyc: error: {}\n", m);
+    for (const auto& m : e.messages) fmt::print(stderr, "tinyc: error: {}\n", printable(m));
   } catch (const CompileError& e) {
-    fmt::print(stderr, "tinyc: error: {}\n", e.what());
+    fmt::print(stderr, "tinyc: error: {}\n", printable(e.what()));
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "tinyc: error: out of memory (is the model unreasonably large?)\n");
   } catch (const std::exception& e) {
-    fmt::print(stderr, "tinyc: internal error: {} (please report this with the model)\n", e.what());
+    fmt::print(stderr, "tinyc: internal error: {} (please report this with the model)\n",
+               printable(e.what()));
   }
   return 1;
 }

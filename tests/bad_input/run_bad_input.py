@@ -143,6 +143,17 @@ def unsupported_ops(d):
 
 
 @case
+def control_characters_in_names(d):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None])
+    nodes = [helper.make_node("Odd", ["x"], ["y"], name="two\nlines\r", domain="com.acme")]
+    m = make_model(nodes, [x], [y])
+    m.opset_import.append(helper.make_opsetid("com.acme", 1))
+    p = save(m, os.path.join(d, "ctrl.onnx"))
+    return [p], ["two\\x0alines\\x0d"], 2
+
+
+@case
 def dynamic_input_without_shape(d):
     x = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 4])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * 2)
