@@ -105,7 +105,13 @@ int dtype_to_onnx(DType t) {
 
 int64_t numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s) {
+    // Saturates instead of overflowing, so absurd shapes from a model stay absurd (and are
+    // rejected) rather than wrapping into plausible sizes.
+    if (d > 0 && n > std::numeric_limits<int64_t>::max() / d)
+      return std::numeric_limits<int64_t>::max();
+    n *= d;
+  }
   return n;
 }
 

@@ -65,6 +65,11 @@ int run(const Args& a) {
   const fs::path out(a.output);
   const fs::path header = a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
   if (header == out) fail("the header '{}' would overwrite the source; pick another --header", a.header);
+  auto same_file = [](const fs::path& x, const fs::path& y) {
+    return fs::absolute(x).lexically_normal() == fs::absolute(y).lexically_normal();
+  };
+  if (!a.report.empty() && (same_file(a.report, out) || same_file(a.report, header)))
+    fail("the report '{}' would overwrite the generated code; pick another --report", a.report);
   opts.emit.name = c_identifier(a.name.empty() ? out.stem().string() : a.name);
   opts.emit.header_file = header.filename().string();
   opts.emit.model_file = fs::path(a.model).filename().string();
@@ -92,6 +97,16 @@ int run(const Args& a) {
     fmt::print("{}", summary_text(r.graph, r.model, a.verbose >= 1));
   }
   return 0;
+}
+
+// Names in a model may hold any bytes; a message stays one line on the terminal.
+std::string printable(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if ((unsigned char)c < 0x20 || c == 0x7f) r += fmt::format("\\x{:02x}", (unsigned char)c);
+    else r += c;
+  }
+  return r;
 }
 
 }  // namespace
@@ -131,13 +146,14 @@ int main(int argc, char** argv) {
   try {
     return run(a);
   } catch (const CompileErrors& e) {
-    for (const auto& m : e.messages) fmt::print(stderr, "tinyc: error: {}\n", m);
+    for (const auto& m : e.messages) fmt::print(stderr, "tinyc: error: {}\n", printable(m));
   } catch (const CompileError& e) {
-    fmt::print(stderr, "tinyc: error: {}\n", e.what());
+    fmt::print(stderr, "tinyc: error: {}\n", printable(e.what()));
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "tinyc: error: out of memory (is the model unreasonably large?)\n");
   } catch (const std::exception& e) {
-    fmt::print(stderr, "tinyc: internal error: {} (please report this with the model)\n", e.what());
+    fmt::print(stderr, "tinyc: internal error: {} (please report this with the model)\n",
+               printable(e.what()));
   }
   return 1;
 }

@@ -6,6 +6,7 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <fstream>
@@ -29,6 +30,25 @@ Shape parse_shape(const std::string& text) {
     s.push_back(std::stoll(part));
   }
   return s;
+}
+
+// The onnx library's messages span several lines ("...\n\n==> Context: ..."); ours are one.
+static std::string one_line(const std::string& text) {
+  std::string r;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !r.empty();
+      continue;
+    }
+    if (space) r += ' ';
+    space = false;
+    r += c;
+  }
+  const std::string context = "==> Context: ";
+  auto at = r.find(context);
+  if (at != std::string::npos) r.replace(at, context.size(), "(") += ")";
+  return r;
 }
 
 static std::string read_file(const std::string& path, const char* what) {
@@ -62,7 +82,12 @@ static TensorData tensor_from_proto(const onnx::TensorProto& p, const std::strin
     if (d < 0) fail("tensor '{}' has a negative dimension", name);
     shape.push_back(d);
   }
-  TensorData t(dt, shape);
+  TensorData t;
+  try {
+    t = TensorData(dt, shape);
+  } catch (const CompileError& e) {
+    fail("tensor '{}': {}", name, e.what());
+  }
   const size_t nbytes = t.bytes.size();
 
   if (p.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) {
@@ -76,7 +101,7 @@ static TensorData tensor_from_proto(const onnx::TensorProto& p, const std::strin
     if (location.empty()) fail("tensor '{}' has external data without a location", name);
     // External files must stay inside the model's folder: a model must not make the compiler
     // read arbitrary files on the build machine.
-    fs::path dir = fs::weakly_canonical(fs::path(base_dir));
+    fs::path dir = fs::weakly_canonical(fs::absolute(base_dir.empty() ? "." : base_dir));
     fs::path file = fs::weakly_canonical(dir / location);
     auto rel = file.lexically_relative(dir);
     if (fs::path(location).is_absolute() || rel.empty() || *rel.begin() == "..")
@@ -196,15 +221,82 @@ static void fix_input_dims(onnx::ValueInfoProto& in, const ImportOptions& opts) 
          in.name(), in.name());
   std::string dims;
   bool dynamic = false;
+  for (const auto& d : tt->shape().dim())
+    if (d.has_dim_value() && d.dim_value() < 0)
+      fail("input '{}' has a negative dimension ({}) in its shape", in.name(), d.dim_value());
   for (const auto& d : tt->shape().dim()) {
     bool fixed = d.has_dim_value() && d.dim_value() >= 0;
     dynamic |= !fixed;
-    dims += (dims.empty() ? "" : "x") + (fixed ? std::to_string(d.dim_value())
-                                              : (d.has_dim_param() ? d.dim_param() : "?"));
+    dims += (dims.empty() ? "" : "x") + (d.has_dim_value() ? std::to_string(d.dim_value())
+                                         : d.has_dim_param() ? d.dim_param() : "?");
   }
   if (dynamic)
     fail("input '{}' has a dynamic shape [{}]; fix it with --input-shape {}=DIMS (e.g. 1x3x32x32)",
          in.name(), dims, in.name());
+}
+
+static std::string node_label(const onnx::NodeProto& n, int index) {
+  std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
+  return fmt::format("'{}' ({})", name, n.op_type());
+}
+
+// Reads of undefined tensors and cycles, reported in our words before the checker's (which
+// calls both "not topologically sorted").
+static void check_graph_structure(const onnx::GraphProto& graph) {
+  std::map<std::string, int> producer;  // tensor -> node index, -1 for inputs and initializers
+  for (const auto& in : graph.input()) producer[in.name()] = -1;
+  for (const auto& init : graph.initializer()) producer[init.name()] = -1;
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const auto& out : graph.node(i).output())
+      if (!out.empty()) producer.emplace(out, i);
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const auto& in : graph.node(i).input())
+      if (!in.empty() && !producer.count(in))
+        fail("node {} reads '{}', which no node, initializer or model input defines",
+             node_label(graph.node(i), i), in);
+  // Kahn's algorithm: the nodes it cannot schedule depend on a cycle.
+  const size_t n = size_t(graph.node_size());
+  std::vector<int> waiting(n, 0);
+  std::vector<std::vector<int>> readers(n);
+  for (size_t i = 0; i < n; ++i)
+    for (const auto& in : graph.node(int(i)).input()) {
+      auto it = in.empty() ? producer.end() : producer.find(in);
+      if (it == producer.end() || it->second < 0) continue;
+      ++waiting[i];
+      readers[size_t(it->second)].push_back(int(i));
+    }
+  std::vector<int> ready;
+  for (size_t i = 0; i < n; ++i)
+    if (waiting[i] == 0) ready.push_back(int(i));
+  size_t scheduled = 0;
+  while (!ready.empty()) {
+    int i = ready.back();
+    ready.pop_back();
+    ++scheduled;
+    for (int r : readers[size_t(i)])
+      if (--waiting[size_t(r)] == 0) ready.push_back(r);
+  }
+  if (scheduled == n) return;
+  // Nodes that merely follow a cycle are trimmed off the end, leaving the cycle itself.
+  std::vector<bool> in_cycle(n);
+  for (size_t i = 0; i < n; ++i) in_cycle[i] = waiting[i] > 0;
+  for (bool trimmed = true; trimmed;) {
+    trimmed = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!in_cycle[i]) continue;
+      bool feeds_cycle = false;
+      for (int r : readers[i]) feeds_cycle |= in_cycle[size_t(r)];
+      if (!feeds_cycle) in_cycle[i] = false, trimmed = true;
+    }
+  }
+  std::string members;
+  int count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!in_cycle[i]) continue;
+    if (count++ < 6)
+      members += (members.empty() ? "" : ", ") + node_label(graph.node(int(i)), int(i));
+  }
+  fail("the graph has a cycle through {} node(s): {}{}", count, members, count > 6 ? ", ..." : "");
 }
 
 static void to_tensor_proto(const TensorData& t, const std::string& name, onnx::TensorProto* p) {
@@ -265,16 +357,17 @@ Graph import_onnx(const std::string& path, const ImportOptions& opts) {
     fix_input_dims(in, opts);
   }
 
+  check_graph_structure(*graph);
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
-    fail("'{}' is not a valid ONNX model: {}", path, e.what());
+    fail("'{}' is not a valid ONNX model: {}", path, one_line(e.what()));
   }
   try {
     onnx::ShapeInferenceOptions so(false, 0, true);
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
   } catch (const std::exception& e) {
-    fail("shape inference failed on '{}': {}", path, e.what());
+    fail("shape inference failed on '{}': {}", path, one_line(e.what()));
   }
 
   Graph g;
@@ -335,6 +428,13 @@ Graph import_onnx(const std::string& path, const ImportOptions& opts) {
   for (const auto& out : graph->output()) g.outputs.push_back(value_id(out.name()));
   if (g.outputs.empty()) fail("'{}' has no outputs", path);
   g.compact();
+  // The checker accepts a graph output that nothing computes; its buffer would be left unset.
+  for (int o : g.outputs) {
+    const Value& v = g.val(o);
+    bool is_input = std::find(g.inputs.begin(), g.inputs.end(), o) != g.inputs.end();
+    if (v.producer < 0 && !v.constant && !is_input)
+      fail("output '{}' is not computed by any node of the model", v.name);
+  }
   return g;
 }
 

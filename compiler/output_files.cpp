@@ -33,10 +33,20 @@ void OutputFiles::commit() {
       fail("writing '{}' failed (disk full?)", path);
     }
   }
+  // All or nothing: a target that cannot be replaced is found before any file is moved, and a
+  // later failure takes back the files already moved, so no half-written set is left.
+  for (const auto& [path, contents] : files_) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      cleanup();
+      fail("cannot write '{}': it is a directory", path);
+    }
+  }
   for (size_t i = 0; i < files_.size(); ++i) {
     std::error_code ec;
     std::filesystem::rename(temps[i], files_[i].first, ec);
     if (ec) {
+      for (size_t k = 0; k < i; ++k) std::remove(files_[k].first.c_str());
       cleanup();
       fail("cannot move the output into '{}': {}", files_[i].first, ec.message());
     }

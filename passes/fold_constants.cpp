@@ -18,48 +18,49 @@ static bool reads_only_shape(const Node& n) {
   return n.domain.empty() && (n.op_type == "Shape" || n.op_type == "Size");
 }
 
-void fold_constants(Graph& g) {
-  for (Node& n : g.nodes) {
-    if (never_fold(n)) continue;
-    const OpDef* def = OpRegistry::instance().find(n.domain, n.op_type);
-    if (!def || !def->eval) continue;
-    std::vector<TensorData> shape_only;
-    Inputs ins;
-    bool all_known = true;
-    shape_only.reserve(n.inputs.size());
-    for (int in : n.inputs) {
-      if (in < 0) {
-        ins.push_back(nullptr);
-        continue;
-      }
-      const Value& v = g.val(in);
-      if (v.constant) {
-        ins.push_back(&*v.constant);
-      } else if (reads_only_shape(n) && v.shape_known) {
-        TensorData t;  // shape without elements: Shape/Size never read them
-        t.dtype = v.dtype;
-        t.shape = v.shape;
-        shape_only.push_back(std::move(t));
-        ins.push_back(&shape_only.back());
-      } else {
-        all_known = false;
-      }
+bool fold_node(Graph& g, Node& n) {
+  if (n.op_type.empty() || never_fold(n)) return false;
+  const OpDef* def = OpRegistry::instance().find(n.domain, n.op_type);
+  if (!def || !def->eval) return false;
+  std::vector<TensorData> shape_only;
+  Inputs ins;
+  shape_only.reserve(n.inputs.size());
+  for (int in : n.inputs) {
+    if (in < 0) {
+      ins.push_back(nullptr);
+      continue;
     }
-    if (!all_known) continue;
-    std::vector<TensorData> outs = def->eval(n, ins);
-    for (size_t k = 0; k < n.outputs.size() && k < outs.size(); ++k) {
-      if (n.outputs[k] < 0) continue;
-      Value& v = g.val(n.outputs[k]);
-      if (v.shape_known && v.shape != outs[k].shape)
-        fail("node {}: computed shape {} of '{}' differs from the inferred shape {}", n.label(),
-             shape_str(outs[k].shape), v.name, shape_str(v.shape));
-      v.dtype = outs[k].dtype;
-      v.shape = outs[k].shape;
-      v.shape_known = true;
-      v.constant = std::move(outs[k]);
+    const Value& v = g.val(in);
+    if (v.constant) {
+      ins.push_back(&*v.constant);
+    } else if (reads_only_shape(n) && v.shape_known) {
+      TensorData t;  // shape without elements: Shape/Size never read them
+      t.dtype = v.dtype;
+      t.shape = v.shape;
+      shape_only.push_back(std::move(t));
+      ins.push_back(&shape_only.back());
+    } else {
+      return false;
     }
-    n.op_type.clear();
   }
+  std::vector<TensorData> outs = def->eval(n, ins);
+  for (size_t k = 0; k < n.outputs.size() && k < outs.size(); ++k) {
+    if (n.outputs[k] < 0) continue;
+    Value& v = g.val(n.outputs[k]);
+    if (v.shape_known && v.shape != outs[k].shape)
+      fail("node {}: computed shape {} of '{}' differs from the inferred shape {}", n.label(),
+           shape_str(outs[k].shape), v.name, shape_str(v.shape));
+    v.dtype = outs[k].dtype;
+    v.shape = outs[k].shape;
+    v.shape_known = true;
+    v.constant = std::move(outs[k]);
+  }
+  n.op_type.clear();
+  return true;
+}
+
+void fold_constants(Graph& g) {
+  for (Node& n : g.nodes) fold_node(g, n);
   g.compact();
 }
 

@@ -21,6 +21,10 @@ void fuse_activation(Graph& g);        // Relu/Clip/LeakyRelu applied by their p
 void eliminate_dead_nodes(Graph& g);   // nodes whose results nobody reads are dropped
 void drop_unused_outputs(Graph& g);    // optional outputs nobody reads are not computed
 
+// Computes one node now if all its inputs are known (clearing its op_type); false otherwise.
+// infer_shapes folds as it goes, since later shapes may depend on these values.
+bool fold_node(Graph& g, Node& n);
+
 struct Pass {
   const char* name;
   void (*run)(Graph&);

@@ -2,6 +2,8 @@
 // (no code, no storage) unless their result is a graph output, which is then copied.
 #include "op_util.h"
 
+#include <limits>
+
 namespace tinyc::ops {
 namespace {
 
@@ -23,6 +25,8 @@ Shape reshape_target(const Graph& g, const Node& n) {
       continue;
     }
     if (d < 0) fail("node {}: invalid dimension {} in the target shape", n.label(), d);
+    if (d != 0 && known > std::numeric_limits<int64_t>::max() / d)
+      fail("node {}: the target shape {} is too large", n.label(), shape_str(Shape(spec)));
     out[i] = d;
     known *= d;
   }

@@ -11,6 +11,10 @@ wrong result), `passed` otherwise. The run prints
     conformance: N passed, M failed, K unsupported
 and exits non-zero if any test listed in the expected-to-pass file did not pass, so support
 never silently regresses. --update-expected rewrites that list from the passing tests.
+
+--arm-check also compiles each passing test's model.cpp for Cortex-M4 with the flags of a
+firmware build (ARM_FLAGS, warnings as errors); a test whose code does not compile there
+fails. --arm-check N checks a deterministic 1-in-N subset (by a hash of the test name).
 """
 import argparse
 import concurrent.futures as cf
@@ -20,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 
 import numpy as np
 import onnx
@@ -28,6 +33,9 @@ from onnx import numpy_helper
 DEFAULT_DATA = "/usr/include/onnx/backend/test/data"
 FOLDERS = ["node", "pytorch-converted", "pytorch-operator", "simple"]
 RTOL, ATOL = 1e-4, 1e-5
+ARM_CXX = "arm-none-eabi-g++"
+ARM_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-O2", "-fno-exceptions", "-fno-rtti",
+             "-Wall", "-Wextra", "-Werror", "-c"]
 
 CTYPES = {
     np.dtype("float32"): "float", np.dtype("float64"): "double",
@@ -120,7 +128,11 @@ def run(cmd, cwd, timeout):
     return p.returncode, (p.stdout + p.stderr)
 
 
-def run_test(tinyc, name, d, work, keep):
+def arm_selected(name, every):
+    return every > 0 and zlib.crc32(name.encode()) % every == 0
+
+
+def run_test(tinyc, name, d, work, keep, arm_every=0):
     wd = os.path.join(work, name.replace("/", "__"))
     shutil.rmtree(wd, ignore_errors=True)
     os.makedirs(wd)
@@ -196,6 +208,10 @@ def run_test(tinyc, name, d, work, keep):
                 why = compare(got, ref)
                 if why:
                     return name, "failed", f"output {k} (set {s}): {why}"
+        if arm_selected(name, arm_every):
+            rc, out = run([ARM_CXX] + ARM_FLAGS + ["model.cpp", "-o", "model_arm.o"], wd, 300)
+            if rc != 0:
+                return name, "failed", f"{ARM_CXX}: " + " | ".join(out.strip().splitlines()[:3])
         return name, "passed", ""
     except subprocess.TimeoutExpired as e:
         return name, "failed", f"timeout: {e.cmd[0]}"
@@ -218,7 +234,12 @@ def main():
     ap.add_argument("--work", default="conformance_work")
     ap.add_argument("--keep", action="store_true", help="keep each test's work folder")
     ap.add_argument("--log", help="write one line per test here")
+    ap.add_argument("--arm-check", type=int, nargs="?", const=1, default=0, metavar="N",
+                    help="also compile passing tests for Cortex-M4 (every test, or 1 in N)")
     a = ap.parse_args()
+    if a.arm_check and not shutil.which(ARM_CXX):
+        print(f"conformance: {ARM_CXX} not found; --arm-check skipped")
+        a.arm_check = 0
 
     if not os.path.isdir(a.data):
         print(f"conformance: ONNX test data not found at {a.data} (install libonnx-testdata); skipped")
@@ -229,7 +250,8 @@ def main():
     start = time.time()
     results = []
     with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = [ex.submit(run_test, tinyc, n, d, os.path.abspath(a.work), a.keep) for n, d in tests]
+        futs = [ex.submit(run_test, tinyc, n, d, os.path.abspath(a.work), a.keep, a.arm_check)
+                for n, d in tests]
         for i, f in enumerate(cf.as_completed(futs)):
             results.append(f.result())
             if (i + 1) % 100 == 0:
@@ -265,7 +287,11 @@ def main():
         print(f"  {folder:<18} {c['passed']} passed, {c['failed']} failed, {c['unsupported']} unsupported")
     for n in regressions:
         print(f"REGRESSION {n}: expected to pass, got {status.get(n, 'missing')}")
-    print(f"  ({time.time() - start:.0f} s, {a.jobs} jobs)")
+    arm = ""
+    if a.arm_check:
+        checked = sum(1 for n, s, _ in results if s == "passed" and arm_selected(n, a.arm_check))
+        arm = f", {checked} passing tests also built for Cortex-M4"
+    print(f"  ({time.time() - start:.0f} s, {a.jobs} jobs{arm})")
     print(f"conformance: {counts['passed']} passed, {counts['failed']} failed, {counts['unsupported']} unsupported")
     return 1 if regressions and not a.update_expected else 0
 
