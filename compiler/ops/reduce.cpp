@@ -107,7 +107,7 @@ template <class T> T step(Kind k, T a, T x) {
   case kSumSquare:
     return wrap_add(a, wrap_mul(x, x));
   case kLogSumExp:
-    if constexpr (std::is_same_v<T, float>)
+    if constexpr (std::is_floating_point_v<T>)
       return a + std::exp(x);
     else
       return a;
@@ -117,7 +117,7 @@ template <class T> T step(Kind k, T a, T x) {
 
 template <class T> T finish(Kind k, T a, int64_t count) {
   if (k == kMean && count > 0) return std::is_integral_v<T> ? T(a / T(count)) : T(a / T(count));
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (std::is_floating_point_v<T>) {
     if (k == kL2) return std::sqrt(a);
     if (k == kLogSum || k == kLogSumExp) return std::log(a);
   } else if constexpr (std::is_integral_v<T>) {
@@ -127,10 +127,10 @@ template <class T> T finish(Kind k, T a, int64_t count) {
 }
 
 bool supported(Kind k, DType t) {
-  if (t == DType::F32) return true;
+  if (t == DType::F32 || t == DType::F64) return true;
   if (t == DType::Bool) return k == kMax || k == kMin;
-  if (t == DType::F64 || t == DType::I8 || t == DType::U8 || t == DType::I32 || t == DType::I64 ||
-      t == DType::U32 || t == DType::U64 || t == DType::I16 || t == DType::U16)
+  if (t == DType::I8 || t == DType::U8 || t == DType::I32 || t == DType::I64 || t == DType::U32 ||
+      t == DType::U64 || t == DType::I16 || t == DType::U16)
     return k != kLogSum && k != kLogSumExp && k != kL2;
   return false;
 }
