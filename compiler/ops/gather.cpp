@@ -114,7 +114,12 @@ int64_t elements_offset(int64_t i, const Shape& ishape, const std::vector<int64_
 size_t elements_axis(const Graph& g, const Node& n) {
   const Shape &s = input(g, n, 0).shape, &ind = input(g, n, 1).shape;
   if (s.size() != ind.size()) fail("node {}: data and indices have different ranks", n.label());
-  return size_t(normalize_axis(n, n.attr_i("axis", 0), int64_t(s.size())));
+  const size_t axis = size_t(normalize_axis(n, n.attr_i("axis", 0), int64_t(s.size())));
+  for (size_t d = 0; d < s.size(); ++d)
+    if (d != axis && ind[d] > s[d])
+      fail("node {}: indices shape {} exceeds data shape {} off the axis", n.label(),
+           shape_str(ind), shape_str(s));
+  return axis;
 }
 
 Params elements_params(const Shape& s, const Shape& ind, size_t axis) {
@@ -225,6 +230,9 @@ NdPlan nd_plan(const Node& n, const Shape& s, const Shape& ind, int64_t b) {
   p.k = ind.back();
   if (b < 0 || size_t(b) >= ind.size() || size_t(b + p.k) > s.size())
     fail("node {}: index tuples of length {} do not fit data of rank {}", n.label(), p.k, s.size());
+  for (int64_t i = 0; i < b; ++i)
+    if (ind[size_t(i)] != s[size_t(i)])
+      fail("node {}: batch dims of data and indices differ", n.label());
   auto st = strides_of(s);
   p.batches = prod(s, 0, size_t(b));
   p.tuples = prod(ind, size_t(b), ind.size() - 1);
