@@ -41,8 +41,6 @@ OpDef constant_def() {
   d.infer = [](Graph& g, Node& n) {
     TensorData t = constant_value(n);
     set_output(g, n, 0, t.dtype, t.shape);
-    // Known from here on, so later nodes' infer can read it (Resize roi, Reshape target...).
-    if (n.output(0) >= 0) g.val(n.output(0)).constant = t;
   };
   d.eval = [](const Node& n, const Inputs&) { return std::vector<TensorData>{constant_value(n)}; };
   return d;

@@ -206,3 +206,19 @@ TEST_CASE("axis-wise sequence ops match the evaluator") {
              ints(DType::I64, {2, 3}, {0, 4, -1, 5, -6, 2})},
             1e-6);
 }
+
+TEST_CASE("shape chains computed at compile time feed Reshape during inference") {
+  GraphBuilder b(13);
+  int x = b.input("x", DType::F32, {2, 3, 4});
+  int s = b.node1("Shape", {x});
+  int d0 = b.node1("Gather", {s, b.constant("i0", tensor_i64({}, {0}))}, {{"axis", attr_i(0)}});
+  int d0u = b.node1("Unsqueeze", {d0, b.constant("ax", tensor_i64({1}, {0}))});
+  int shp =
+      b.node1("Concat", {d0u, b.constant("m1", tensor_i64({1}, {-1}))}, {{"axis", attr_i(0)}});
+  int y = b.node1("Reshape", {x, shp});
+  b.output(y);
+  Graph g = b.finish();
+  CHECK(g.val(y).shape == Shape{2, 12});
+  TensorData in = random_tensor(DType::F32, {2, 3, 4}, -1, 1, 15);
+  CHECK(compile_and_run(g, {in}).outputs[0].bytes == in.bytes);
+}
