@@ -53,8 +53,7 @@ void infer_shapes(Graph& g) {
       if (in < 0) continue;
       const Value& v = g.val(in);
       if (!v.shape_known || v.dtype == DType::Undefined)
-        fail("node {}: the shape of its input '{}' is not known at compile time", n.label(),
-             v.name);
+        fail("node {}: the shape of its input '{}' is not known at compile time", n.label(), v.name);
     }
     const OpDef* def = OpRegistry::instance().find(n.domain, n.op_type);
     if (def && def->infer) def->infer(g, n);
@@ -72,4 +71,4 @@ void infer_shapes(Graph& g) {
   }
 }
 
-} // namespace tinyc
+}  // namespace tinyc
