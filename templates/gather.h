@@ -31,9 +31,9 @@ enum ScatterReduce { kNone, kAdd, kMul, kMaxR, kMinR };
 
 template <int R, class T> inline T scatter_apply(T a, T u) {
   if constexpr (R == kAdd)
-    return wrap_add(a, u);
+    return reduce_add(a, u);
   else if constexpr (R == kMul)
-    return wrap_mul(a, u);
+    return reduce_mul(a, u);
   else if constexpr (R == kMaxR)
     return a < u ? u : a;
   else if constexpr (R == kMinR)

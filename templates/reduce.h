@@ -1,7 +1,7 @@
 // Reductions over any set of axes: the input is walked once in memory order and each element
 // is folded into its output slot (output stride 0 on reduced axes), then each slot is
-// finalised (mean, sqrt, log). Integer sums and products wrap (computed unsigned) instead of
-// overflowing. ArgMax/ArgMin scan one axis.
+// finalised (mean, sqrt, log). Integer sums and products wrap (reduce_add/reduce_mul compute
+// in unsigned) instead of overflowing. ArgMax/ArgMin scan one axis.
 #pragma once
 
 #include <math.h>
@@ -15,13 +15,13 @@ template <class T> inline constexpr bool is_integer_type() {
   return T(0.5) == T(0);
 }
 
-template <class T> inline T wrap_add(T a, T b) {
+template <class T> inline T reduce_add(T a, T b) {
   if constexpr (is_integer_type<T>())
     return T((unsigned long long)a + (unsigned long long)b);
   else
     return a + b;
 }
-template <class T> inline T wrap_mul(T a, T b) {
+template <class T> inline T reduce_mul(T a, T b) {
   if constexpr (is_integer_type<T>())
     return T((unsigned long long)a * (unsigned long long)b);
   else
@@ -30,17 +30,17 @@ template <class T> inline T wrap_mul(T a, T b) {
 
 template <int K, class T> inline T reduce_step(T a, T x) {
   if constexpr (K == kSum || K == kMean || K == kLogSum)
-    return wrap_add(a, x);
+    return reduce_add(a, x);
   else if constexpr (K == kProd)
-    return wrap_mul(a, x);
+    return reduce_mul(a, x);
   else if constexpr (K == kMax)
     return a < x ? x : a;
   else if constexpr (K == kMin)
     return x < a ? x : a;
   else if constexpr (K == kL1)
-    return wrap_add(a, x < T(0) ? T(0 - x) : x);
+    return reduce_add(a, x < T(0) ? T(0 - x) : x);
   else if constexpr (K == kL2 || K == kSumSquare)
-    return wrap_add(a, wrap_mul(x, x));
+    return reduce_add(a, reduce_mul(x, x));
   else
     return a + expf(x); // kLogSumExp, float only
 }

@@ -46,9 +46,9 @@ template <class P, class T> void cum_sum(const T* x, T* y) {
         const int j = P::reverse ? P::n - 1 - s : s;
         if (P::exclusive) {
           dst[j * P::inner] = acc;
-          acc = wrap_add(acc, src[j * P::inner]);
+          acc = reduce_add(acc, src[j * P::inner]);
         } else {
-          acc = wrap_add(acc, src[j * P::inner]);
+          acc = reduce_add(acc, src[j * P::inner]);
           dst[j * P::inner] = acc;
         }
       }

@@ -132,8 +132,7 @@ void require_const_inputs(const Graph& g, const Node& n, std::initializer_list<s
     int id = n.input(k);
     if (id < 0 || g.val(id).constant) continue;
     if (std::find(g.inputs.begin(), g.inputs.end(), id) == g.inputs.end())
-      fail("node {}: its {} ('{}') is computed at run time; tinyc needs it at compile time",
-           n.label(), what, g.val(id).name);
+      fail_runtime_value(n, what, g.val(id).name);
     names.push_back(g.val(id).name);
   }
   if (names.empty()) return;

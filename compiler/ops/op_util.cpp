@@ -41,8 +41,13 @@ const TensorData& const_input(const Graph& g, const Node& n, size_t k, const cha
                     "compile time; fix it with --freeze-input {}=FILE.pb",
                     n.label(), what, v.name, v.name),
         v.name);
-  fail("node {}: its {} ('{}') is computed at run time; tinyc needs it at compile time", n.label(),
-       what, v.name);
+  fail_runtime_value(n, what, v.name);
+}
+
+void fail_runtime_value(const Node& n, const char* what, const std::string& value) {
+  fail("node {}: its {} ('{}') is computed at run time, but tinyc needs it at compile time; if it "
+       "derives from a model input, fix that input with --freeze-input NAME=FILE.pb",
+       n.label(), what, value);
 }
 
 Shape broadcast(const Node& n, const Shape& a, const Shape& b) {

@@ -20,6 +20,8 @@ void set_output(Graph& g, const Node& n, size_t k, DType t, const Shape& s);
 // The value of input k, which must be known at compile time. A model input in that place
 // raises NeedsConstantInput (the user can freeze it); anything else a CompileError.
 const TensorData& const_input(const Graph& g, const Node& n, size_t k, const char* what);
+// Reports a value that decides a shape but is computed at run time.
+[[noreturn]] void fail_runtime_value(const Node& n, const char* what, const std::string& value);
 // Whether input k is present and known at compile time.
 bool has_const_input(const Graph& g, const Node& n, size_t k);
 
