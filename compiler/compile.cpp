@@ -5,7 +5,8 @@
 
 namespace tinyc {
 
-void run_pipeline(Graph& g, const std::function<void(const std::string&, const Graph&)>& after_pass) {
+void run_pipeline(Graph& g,
+                  const std::function<void(const std::string&, const Graph&)>& after_pass) {
   for (const Pass& p : pipeline()) {
     note(fmt::format("pass {}", p.name));
     p.run(g);
@@ -24,4 +25,4 @@ CompileResult compile_model(const std::string& model_path, const CompileOptions&
   return r;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

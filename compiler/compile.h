@@ -17,13 +17,14 @@ struct CompileOptions {
 };
 
 struct CompileResult {
-  Graph graph;  // after all passes
+  Graph graph; // after all passes
   EmittedModel model;
 };
 
 // Runs the pass pipeline on an imported graph.
-void run_pipeline(Graph& g, const std::function<void(const std::string&, const Graph&)>& after_pass = {});
+void run_pipeline(Graph& g,
+                  const std::function<void(const std::string&, const Graph&)>& after_pass = {});
 
 CompileResult compile_model(const std::string& model_path, const CompileOptions& opts);
 
-}  // namespace tinyc
+} // namespace tinyc

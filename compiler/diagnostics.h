@@ -29,13 +29,12 @@ struct NeedsConstantInput : CompileError {
       : CompileError(msg), input_name(std::move(input)) {}
 };
 
-template <class... Args>
-[[noreturn]] void fail(fmt::format_string<Args...> f, Args&&... args) {
+template <class... Args> [[noreturn]] void fail(fmt::format_string<Args...> f, Args&&... args) {
   throw CompileError(fmt::format(f, std::forward<Args>(args)...));
 }
 
 // Verbosity-controlled progress output on stderr.
 extern int g_verbosity;
-void note(const std::string& msg);  // printed when verbosity >= 1
+void note(const std::string& msg); // printed when verbosity >= 1
 
-}  // namespace tinyc
+} // namespace tinyc

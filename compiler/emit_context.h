@@ -18,26 +18,26 @@ namespace tinyc {
 class Params {
 public:
   Params& i(const std::string& name, int64_t v);
-  Params& f(const std::string& name, double v);  // float member, exact literal
+  Params& f(const std::string& name, double v); // float member, exact literal
   Params& ints(const std::string& name, const std::vector<int64_t>& v);
   Params& floats(const std::string& name, const std::vector<float>& v);
-  Params& type(const std::string& name, const std::string& ctype);  // using name = ctype;
+  Params& type(const std::string& name, const std::string& ctype); // using name = ctype;
   std::string body() const;
 
 private:
   std::vector<std::string> members_;
 };
 
-std::string float_literal(double v);  // shortest exact "1.5f", "__builtin_inff()", ...
+std::string float_literal(double v); // shortest exact "1.5f", "__builtin_inff()", ...
 std::string double_literal(double v);
-std::string int_literal(int64_t v, DType t);  // typed literal for integer element types
+std::string int_literal(int64_t v, DType t); // typed literal for integer element types
 
 // Where a value lives in the generated code.
 struct Storage {
   enum Kind { Arena, Input, Output, Constant } kind = Arena;
-  int index = 0;       // input/output position
-  int64_t offset = 0;  // arena byte offset
-  std::string symbol;  // constant array name
+  int index = 0;      // input/output position
+  int64_t offset = 0; // arena byte offset
+  std::string symbol; // constant array name
 };
 
 class EmitContext {
@@ -88,4 +88,4 @@ private:
   int next_array_ = 0;
 };
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -10,9 +10,9 @@
 namespace tinyc {
 
 struct EmitOptions {
-  std::string name;         // symbol prefix: NAME_run, NAME_ARENA_BYTES
-  std::string header_file;  // as included by the source, e.g. "model.h"
-  std::string model_file;   // for the banner comment only (base name, so output is portable)
+  std::string name;        // symbol prefix: NAME_run, NAME_ARENA_BYTES
+  std::string header_file; // as included by the source, e.g. "model.h"
+  std::string model_file;  // for the banner comment only (base name, so output is portable)
 };
 
 struct LayerInfo {
@@ -21,7 +21,7 @@ struct LayerInfo {
   Shape out_shape;
   DType out_dtype = DType::F32;
   int64_t macs = 0;
-  int64_t weight_bytes = 0;  // constant bytes this layer's code introduced
+  int64_t weight_bytes = 0; // constant bytes this layer's code introduced
 };
 
 struct EmittedModel {
@@ -37,4 +37,4 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& opts);
 // A C identifier made from arbitrary text ("my-model.v2" -> "my_model_v2").
 std::string c_identifier(const std::string& text);
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -15,12 +15,23 @@ static void apply_fused_act(const FusedAct& a, TensorData& t) {
   for (int64_t i = 0; i < t.size(); ++i) {
     float v = x[i];
     switch (a.kind) {
-    case ActKind::Relu: v = v < 0 ? 0 : v; break;
-    case ActKind::Clip: v = std::min(std::max(v, a.alpha), a.beta); break;
-    case ActKind::LeakyRelu: v = v < 0 ? v * a.alpha : v; break;
-    case ActKind::Sigmoid: v = 1.0f / (1.0f + std::exp(-v)); break;
-    case ActKind::HardSigmoid: v = std::max(0.0f, std::min(1.0f, a.alpha * v + a.beta)); break;
-    default: break;
+    case ActKind::Relu:
+      v = v < 0 ? 0 : v;
+      break;
+    case ActKind::Clip:
+      v = std::min(std::max(v, a.alpha), a.beta);
+      break;
+    case ActKind::LeakyRelu:
+      v = v < 0 ? v * a.alpha : v;
+      break;
+    case ActKind::Sigmoid:
+      v = 1.0f / (1.0f + std::exp(-v));
+      break;
+    case ActKind::HardSigmoid:
+      v = std::max(0.0f, std::min(1.0f, a.alpha * v + a.beta));
+      break;
+    default:
+      break;
     }
     x[i] = v;
   }
@@ -63,4 +74,4 @@ std::vector<TensorData> evaluate(const Graph& g, const std::vector<TensorData>& 
   return result;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -16,4 +16,4 @@ using ValueObserver = std::function<void(int value_id, const TensorData&)>;
 std::vector<TensorData> evaluate(const Graph& g, const std::vector<TensorData>& inputs,
                                  const ValueObserver& observe = {});
 
-}  // namespace tinyc
+} // namespace tinyc

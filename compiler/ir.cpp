@@ -14,35 +14,59 @@ void note(const std::string& msg) {
 
 const char* dtype_name(DType t) {
   switch (t) {
-  case DType::F32: return "float32";
-  case DType::F64: return "float64";
-  case DType::I8: return "int8";
-  case DType::U8: return "uint8";
-  case DType::I16: return "int16";
-  case DType::U16: return "uint16";
-  case DType::I32: return "int32";
-  case DType::U32: return "uint32";
-  case DType::I64: return "int64";
-  case DType::U64: return "uint64";
-  case DType::Bool: return "bool";
-  default: return "undefined";
+  case DType::F32:
+    return "float32";
+  case DType::F64:
+    return "float64";
+  case DType::I8:
+    return "int8";
+  case DType::U8:
+    return "uint8";
+  case DType::I16:
+    return "int16";
+  case DType::U16:
+    return "uint16";
+  case DType::I32:
+    return "int32";
+  case DType::U32:
+    return "uint32";
+  case DType::I64:
+    return "int64";
+  case DType::U64:
+    return "uint64";
+  case DType::Bool:
+    return "bool";
+  default:
+    return "undefined";
   }
 }
 
 const char* dtype_ctype(DType t) {
   switch (t) {
-  case DType::F32: return "float";
-  case DType::F64: return "double";
-  case DType::I8: return "int8_t";
-  case DType::U8: return "uint8_t";
-  case DType::I16: return "int16_t";
-  case DType::U16: return "uint16_t";
-  case DType::I32: return "int32_t";
-  case DType::U32: return "uint32_t";
-  case DType::I64: return "int64_t";
-  case DType::U64: return "uint64_t";
-  case DType::Bool: return "bool";
-  default: return "void";
+  case DType::F32:
+    return "float";
+  case DType::F64:
+    return "double";
+  case DType::I8:
+    return "int8_t";
+  case DType::U8:
+    return "uint8_t";
+  case DType::I16:
+    return "int16_t";
+  case DType::U16:
+    return "uint16_t";
+  case DType::I32:
+    return "int32_t";
+  case DType::U32:
+    return "uint32_t";
+  case DType::I64:
+    return "int64_t";
+  case DType::U64:
+    return "uint64_t";
+  case DType::Bool:
+    return "bool";
+  default:
+    return "void";
   }
 }
 
@@ -50,20 +74,27 @@ size_t dtype_size(DType t) {
   switch (t) {
   case DType::F64:
   case DType::I64:
-  case DType::U64: return 8;
+  case DType::U64:
+    return 8;
   case DType::F32:
   case DType::I32:
-  case DType::U32: return 4;
+  case DType::U32:
+    return 4;
   case DType::I16:
-  case DType::U16: return 2;
+  case DType::U16:
+    return 2;
   case DType::I8:
   case DType::U8:
-  case DType::Bool: return 1;
-  default: return 0;
+  case DType::Bool:
+    return 1;
+  default:
+    return 0;
   }
 }
 
-bool dtype_is_float(DType t) { return t == DType::F32 || t == DType::F64; }
+bool dtype_is_float(DType t) {
+  return t == DType::F32 || t == DType::F64;
+}
 bool dtype_is_signed_int(DType t) {
   return t == DType::I8 || t == DType::I16 || t == DType::I32 || t == DType::I64;
 }
@@ -71,35 +102,59 @@ bool dtype_is_signed_int(DType t) {
 // Element type numbers from onnx.proto's TensorProto.DataType.
 DType dtype_from_onnx(int e) {
   switch (e) {
-  case 1: return DType::F32;
-  case 2: return DType::U8;
-  case 3: return DType::I8;
-  case 4: return DType::U16;
-  case 5: return DType::I16;
-  case 6: return DType::I32;
-  case 7: return DType::I64;
-  case 9: return DType::Bool;
-  case 11: return DType::F64;
-  case 12: return DType::U32;
-  case 13: return DType::U64;
-  default: return DType::Undefined;
+  case 1:
+    return DType::F32;
+  case 2:
+    return DType::U8;
+  case 3:
+    return DType::I8;
+  case 4:
+    return DType::U16;
+  case 5:
+    return DType::I16;
+  case 6:
+    return DType::I32;
+  case 7:
+    return DType::I64;
+  case 9:
+    return DType::Bool;
+  case 11:
+    return DType::F64;
+  case 12:
+    return DType::U32;
+  case 13:
+    return DType::U64;
+  default:
+    return DType::Undefined;
   }
 }
 
 int dtype_to_onnx(DType t) {
   switch (t) {
-  case DType::F32: return 1;
-  case DType::U8: return 2;
-  case DType::I8: return 3;
-  case DType::U16: return 4;
-  case DType::I16: return 5;
-  case DType::I32: return 6;
-  case DType::I64: return 7;
-  case DType::Bool: return 9;
-  case DType::F64: return 11;
-  case DType::U32: return 12;
-  case DType::U64: return 13;
-  default: return 0;
+  case DType::F32:
+    return 1;
+  case DType::U8:
+    return 2;
+  case DType::I8:
+    return 3;
+  case DType::U16:
+    return 4;
+  case DType::I16:
+    return 5;
+  case DType::I32:
+    return 6;
+  case DType::I64:
+    return 7;
+  case DType::Bool:
+    return 9;
+  case DType::F64:
+    return 11;
+  case DType::U32:
+    return 12;
+  case DType::U64:
+    return 13;
+  default:
+    return 0;
   }
 }
 
@@ -130,7 +185,8 @@ TensorData::TensorData(DType t, Shape s) : dtype(t), shape(std::move(s)) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0) fail("negative dimension in shape {}", shape_str(shape));
-    if (d != 0 && n > kMaxTensorBytes / d) fail("tensor of shape {} is too large", shape_str(shape));
+    if (d != 0 && n > kMaxTensorBytes / d)
+      fail("tensor of shape {} is too large", shape_str(shape));
     n *= d;
   }
   if (n * int64_t(dtype_size(t)) > kMaxTensorBytes)
@@ -140,18 +196,30 @@ TensorData::TensorData(DType t, Shape s) : dtype(t), shape(std::move(s)) {
 
 template <class F> static auto visit_elem(DType t, F&& f) {
   switch (t) {
-  case DType::F32: return f(float{});
-  case DType::F64: return f(double{});
-  case DType::I8: return f(int8_t{});
-  case DType::U8: return f(uint8_t{});
-  case DType::I16: return f(int16_t{});
-  case DType::U16: return f(uint16_t{});
-  case DType::I32: return f(int32_t{});
-  case DType::U32: return f(uint32_t{});
-  case DType::I64: return f(int64_t{});
-  case DType::U64: return f(uint64_t{});
-  case DType::Bool: return f(bool{});
-  default: fail("unsupported element type");
+  case DType::F32:
+    return f(float{});
+  case DType::F64:
+    return f(double{});
+  case DType::I8:
+    return f(int8_t{});
+  case DType::U8:
+    return f(uint8_t{});
+  case DType::I16:
+    return f(int16_t{});
+  case DType::U16:
+    return f(uint16_t{});
+  case DType::I32:
+    return f(int32_t{});
+  case DType::U32:
+    return f(uint32_t{});
+  case DType::I64:
+    return f(int64_t{});
+  case DType::U64:
+    return f(uint64_t{});
+  case DType::Bool:
+    return f(bool{});
+  default:
+    fail("unsupported element type");
   }
 }
 
@@ -171,7 +239,7 @@ int64_t TensorData::get_i64(int64_t i) const {
       return int64_t(v);
     } else if constexpr (std::is_same_v<T, uint64_t>) {
       return v > uint64_t(std::numeric_limits<int64_t>::max()) ? std::numeric_limits<int64_t>::max()
-                                                                : int64_t(v);
+                                                               : int64_t(v);
     } else {
       return int64_t(v);
     }
@@ -185,9 +253,10 @@ void TensorData::set_f64(int64_t i, double v) {
       data<T>()[i] = T(v);
     } else {
       double lo = double(std::numeric_limits<T>::min()), hi = double(std::numeric_limits<T>::max());
-      data<T>()[i] = (v != v) ? T(0) : v <= lo ? std::numeric_limits<T>::min()
-                                 : v >= hi ? std::numeric_limits<T>::max()
-                                           : T(v);
+      data<T>()[i] = (v != v)  ? T(0)
+                     : v <= lo ? std::numeric_limits<T>::min()
+                     : v >= hi ? std::numeric_limits<T>::max()
+                               : T(v);
     }
     return 0;
   });
@@ -210,7 +279,8 @@ float Node::attr_f(const std::string& k, float dflt) const {
   auto it = attrs.find(k);
   if (it == attrs.end()) return dflt;
   if (it->second.kind == AttrKind::Int) return float(it->second.i);
-  if (it->second.kind != AttrKind::Float) fail("node {}: attribute '{}' must be a float", label(), k);
+  if (it->second.kind != AttrKind::Float)
+    fail("node {}: attribute '{}' must be a float", label(), k);
   return it->second.f;
 }
 
@@ -234,11 +304,14 @@ std::vector<float> Node::attr_floats(const std::string& k, const std::vector<flo
   auto it = attrs.find(k);
   if (it == attrs.end()) return dflt;
   if (it->second.kind == AttrKind::Float) return {it->second.f};
-  if (it->second.kind != AttrKind::Floats) fail("node {}: attribute '{}' must be floats", label(), k);
+  if (it->second.kind != AttrKind::Floats)
+    fail("node {}: attribute '{}' must be floats", label(), k);
   return it->second.floats;
 }
 
-std::string Node::label() const { return fmt::format("'{}' ({})", name, op_type); }
+std::string Node::label() const {
+  return fmt::format("'{}' ({})", name, op_type);
+}
 
 int Graph::add_value(Value v) {
   values.push_back(std::move(v));
@@ -270,9 +343,9 @@ int Graph::find_value(const std::string& name) const {
 }
 
 void Graph::compact() {
-  nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
-                             [](const Node& n) { return n.op_type.empty(); }),
-              nodes.end());
+  nodes.erase(
+      std::remove_if(nodes.begin(), nodes.end(), [](const Node& n) { return n.op_type.empty(); }),
+      nodes.end());
   for (auto& v : values) v.producer = -1;
   for (size_t i = 0; i < nodes.size(); ++i)
     for (int o : nodes[i].outputs)
@@ -292,4 +365,4 @@ bool Graph::is_graph_output(int v) const {
   return std::find(outputs.begin(), outputs.end(), v) != outputs.end();
 }
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -15,16 +15,16 @@ enum class DType { Undefined, F32, F64, I8, U8, I16, U16, I32, U32, I64, U64, Bo
 
 using Shape = std::vector<int64_t>;
 
-const char* dtype_name(DType t);   // "float32", "int8", ...
-const char* dtype_ctype(DType t);  // "float", "int8_t", ...
+const char* dtype_name(DType t);  // "float32", "int8", ...
+const char* dtype_ctype(DType t); // "float", "int8_t", ...
 size_t dtype_size(DType t);
 bool dtype_is_float(DType t);
 bool dtype_is_signed_int(DType t);
-DType dtype_from_onnx(int onnx_elem_type);  // Undefined when unsupported
+DType dtype_from_onnx(int onnx_elem_type); // Undefined when unsupported
 int dtype_to_onnx(DType t);
 
-int64_t numel(const Shape& s);  // product of dims; 1 for a scalar
-std::string shape_str(const Shape& s);  // "1x3x32x32", "scalar" for rank 0
+int64_t numel(const Shape& s);         // product of dims; 1 for a scalar
+std::string shape_str(const Shape& s); // "1x3x32x32", "scalar" for rank 0
 
 // A dense tensor value held by the compiler (initializers, folded constants, evaluator values).
 struct TensorData {
@@ -33,7 +33,7 @@ struct TensorData {
   std::vector<uint8_t> bytes;
 
   TensorData() = default;
-  TensorData(DType t, Shape s);  // zero-filled
+  TensorData(DType t, Shape s); // zero-filled
   int64_t size() const { return numel(shape); }
   template <class T> T* data() { return reinterpret_cast<T*>(bytes.data()); }
   template <class T> const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
@@ -61,18 +61,18 @@ struct Attr {
 enum class ActKind { None, Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid };
 struct FusedAct {
   ActKind kind = ActKind::None;
-  float alpha = 0, beta = 0;  // Clip: min/max; LeakyRelu: alpha; HardSigmoid: alpha/beta
+  float alpha = 0, beta = 0; // Clip: min/max; LeakyRelu: alpha; HardSigmoid: alpha/beta
 };
 
 struct Node {
   std::string name;
   std::string op_type;
   std::string domain;
-  std::vector<int> inputs;   // value ids; -1 where an optional input is omitted
-  std::vector<int> outputs;  // value ids; -1 where an optional output is omitted
+  std::vector<int> inputs;  // value ids; -1 where an optional input is omitted
+  std::vector<int> outputs; // value ids; -1 where an optional output is omitted
   std::map<std::string, Attr> attrs;
   FusedAct act;
-  int opset = 0;  // the model's default-domain opset (some ops changed semantics across opsets)
+  int opset = 0; // the model's default-domain opset (some ops changed semantics across opsets)
 
   bool has_attr(const std::string& k) const { return attrs.count(k) != 0; }
   int64_t attr_i(const std::string& k, int64_t dflt) const;
@@ -82,7 +82,7 @@ struct Node {
   std::vector<float> attr_floats(const std::string& k, const std::vector<float>& dflt) const;
   int input(size_t i) const { return i < inputs.size() ? inputs[i] : -1; }
   int output(size_t i) const { return i < outputs.size() ? outputs[i] : -1; }
-  std::string label() const;  // "'name' (OpType)" for messages
+  std::string label() const; // "'name' (OpType)" for messages
 };
 
 struct Value {
@@ -90,8 +90,8 @@ struct Value {
   DType dtype = DType::Undefined;
   Shape shape;
   bool shape_known = false;
-  std::optional<TensorData> constant;  // initializers and folded results
-  int producer = -1;                   // node index, -1 for graph inputs and constants
+  std::optional<TensorData> constant; // initializers and folded results
+  int producer = -1;                  // node index, -1 for graph inputs and constants
 };
 
 struct Graph {
@@ -99,13 +99,13 @@ struct Graph {
   int opset = 0;
   std::vector<Value> values;
   std::vector<Node> nodes;  // topological order
-  std::vector<int> inputs;   // non-constant graph inputs, in model order
-  std::vector<int> outputs;  // graph outputs, in model order
+  std::vector<int> inputs;  // non-constant graph inputs, in model order
+  std::vector<int> outputs; // graph outputs, in model order
 
   int add_value(Value v);
   int add_constant(const std::string& name, TensorData t);
   std::string unique_name(const std::string& base) const;
-  int find_value(const std::string& name) const;  // -1 when absent
+  int find_value(const std::string& name) const; // -1 when absent
   // Recomputes producers, drops nodes whose op_type is empty (passes delete by clearing it).
   void compact();
   // consumers[v] = indices of nodes reading value v
@@ -115,4 +115,4 @@ struct Graph {
   Value& val(int id) { return values.at(id); }
 };
 
-}  // namespace tinyc
+} // namespace tinyc

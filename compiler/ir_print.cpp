@@ -13,12 +13,18 @@ static std::string value_str(const Graph& g, int id) {
 
 static const char* act_name(ActKind k) {
   switch (k) {
-  case ActKind::Relu: return "relu";
-  case ActKind::Clip: return "clip";
-  case ActKind::LeakyRelu: return "leaky_relu";
-  case ActKind::Sigmoid: return "sigmoid";
-  case ActKind::HardSigmoid: return "hard_sigmoid";
-  default: return "";
+  case ActKind::Relu:
+    return "relu";
+  case ActKind::Clip:
+    return "clip";
+  case ActKind::LeakyRelu:
+    return "leaky_relu";
+  case ActKind::Sigmoid:
+    return "sigmoid";
+  case ActKind::HardSigmoid:
+    return "hard_sigmoid";
+  default:
+    return "";
   }
 }
 
@@ -29,7 +35,8 @@ std::string print_ir(const Graph& g) {
     std::string outs, ins;
     for (int o : n.outputs) outs += (outs.empty() ? "" : ", ") + value_str(g, o);
     for (int i : n.inputs) ins += (ins.empty() ? "" : ", ") + value_str(g, i);
-    s += fmt::format("  {} = {}{}({})", outs, n.domain.empty() ? "" : n.domain + "::", n.op_type, ins);
+    s += fmt::format("  {} = {}{}({})", outs, n.domain.empty() ? "" : n.domain + "::", n.op_type,
+                     ins);
     if (n.act.kind != ActKind::None)
       s += fmt::format(" +{}({}, {})", act_name(n.act.kind), n.act.alpha, n.act.beta);
     s += fmt::format("  # {}\n", n.name);
@@ -38,4 +45,4 @@ std::string print_ir(const Graph& g) {
   return s;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

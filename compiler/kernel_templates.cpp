@@ -46,4 +46,4 @@ AssembledKernels assemble_kernels(const std::vector<std::string>& names) {
   return r;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -19,4 +19,4 @@ struct AssembledKernels {
 };
 AssembledKernels assemble_kernels(const std::vector<std::string>& names);
 
-}  // namespace tinyc
+} // namespace tinyc

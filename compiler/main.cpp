@@ -63,8 +63,10 @@ int run(const Args& a) {
   CompileOptions opts;
   opts.import = import_options(a);
   const fs::path out(a.output);
-  const fs::path header = a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
-  if (header == out) fail("the header '{}' would overwrite the source; pick another --header", a.header);
+  const fs::path header =
+      a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
+  if (header == out)
+    fail("the header '{}' would overwrite the source; pick another --header", a.header);
   auto same_file = [](const fs::path& x, const fs::path& y) {
     return fs::absolute(x).lexically_normal() == fs::absolute(y).lexically_normal();
   };
@@ -93,7 +95,8 @@ int run(const Args& a) {
   files.commit();
 
   if (!a.quiet) {
-    fmt::print("tinyc: {} -> {} + {} ({}_run)\n", a.model, out.string(), header.string(), opts.emit.name);
+    fmt::print("tinyc: {} -> {} + {} ({}_run)\n", a.model, out.string(), header.string(),
+               opts.emit.name);
     fmt::print("{}", summary_text(r.graph, r.model, a.verbose >= 1));
   }
   return 0;
@@ -103,13 +106,15 @@ int run(const Args& a) {
 std::string printable(const std::string& s) {
   std::string r;
   for (char c : s) {
-    if ((unsigned char)c < 0x20 || c == 0x7f) r += fmt::format("\\x{:02x}", (unsigned char)c);
-    else r += c;
+    if ((unsigned char)c < 0x20 || c == 0x7f)
+      r += fmt::format("\\x{:02x}", (unsigned char)c);
+    else
+      r += c;
   }
   return r;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   Args a;

@@ -25,7 +25,8 @@ Shape parse_shape(const std::string& text) {
   std::stringstream ss(text);
   std::string part;
   while (std::getline(ss, part, 'x')) {
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos || part.size() > 9)
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos ||
+        part.size() > 9)
       fail("bad shape '{}': expected dimensions separated by 'x', e.g. 1x3x32x32", text);
     s.push_back(std::stoll(part));
   }
@@ -75,8 +76,8 @@ static TensorData tensor_from_proto(const onnx::TensorProto& p, const std::strin
   const std::string& name = p.name();
   DType dt = dtype_from_onnx(p.data_type());
   if (dt == DType::Undefined)
-    fail("tensor '{}' has element type {} ({}), which is not supported by tinyc", name, p.data_type(),
-         onnx::TensorProto_DataType_Name(p.data_type()));
+    fail("tensor '{}' has element type {} ({}), which is not supported by tinyc", name,
+         p.data_type(), onnx::TensorProto_DataType_Name(p.data_type()));
   Shape shape;
   for (int64_t d : p.dims()) {
     if (d < 0) fail("tensor '{}' has a negative dimension", name);
@@ -94,9 +95,12 @@ static TensorData tensor_from_proto(const onnx::TensorProto& p, const std::strin
     std::string location;
     int64_t offset = 0, length = -1;
     for (const auto& e : p.external_data()) {
-      if (e.key() == "location") location = e.value();
-      else if (e.key() == "offset") offset = std::atoll(e.value().c_str());
-      else if (e.key() == "length") length = std::atoll(e.value().c_str());
+      if (e.key() == "location")
+        location = e.value();
+      else if (e.key() == "offset")
+        offset = std::atoll(e.value().c_str());
+      else if (e.key() == "length")
+        length = std::atoll(e.value().c_str());
     }
     if (location.empty()) fail("tensor '{}' has external data without a location", name);
     // External files must stay inside the model's folder: a model must not make the compiler
@@ -124,8 +128,12 @@ static TensorData tensor_from_proto(const onnx::TensorProto& p, const std::strin
     return t;
   }
   switch (dt) {
-  case DType::F32: fill_from_field(t, p.float_data(), name); break;
-  case DType::F64: fill_from_field(t, p.double_data(), name); break;
+  case DType::F32:
+    fill_from_field(t, p.float_data(), name);
+    break;
+  case DType::F64:
+    fill_from_field(t, p.double_data(), name);
+    break;
   case DType::I64: {
     if (int64_t(p.int64_data_size()) != t.size())
       fail("initializer '{}' holds {} values but its shape {} needs {}", name, p.int64_data_size(),
@@ -136,15 +144,19 @@ static TensorData tensor_from_proto(const onnx::TensorProto& p, const std::strin
   case DType::U32:
   case DType::U64: {
     if (int64_t(p.uint64_data_size()) != t.size())
-      fail("initializer '{}' holds {} values but its shape {} needs {}", name,
-           p.uint64_data_size(), shape_str(t.shape), t.size());
+      fail("initializer '{}' holds {} values but its shape {} needs {}", name, p.uint64_data_size(),
+           shape_str(t.shape), t.size());
     for (int64_t i = 0; i < t.size(); ++i) {
-      if (dt == DType::U64) t.data<uint64_t>()[i] = p.uint64_data(int(i));
-      else t.data<uint32_t>()[i] = uint32_t(p.uint64_data(int(i)));
+      if (dt == DType::U64)
+        t.data<uint64_t>()[i] = p.uint64_data(int(i));
+      else
+        t.data<uint32_t>()[i] = uint32_t(p.uint64_data(int(i)));
     }
     break;
   }
-  default: fill_from_field(t, p.int32_data(), name); break;  // int8..int32, uint8, uint16, bool
+  default:
+    fill_from_field(t, p.int32_data(), name);
+    break; // int8..int32, uint8, uint16, bool
   }
   return t;
 }
@@ -159,9 +171,18 @@ TensorData read_tensor_pb(const std::string& path) {
 static Attr attr_from_proto(const onnx::AttributeProto& a, const std::string& base_dir) {
   Attr r;
   switch (a.type()) {
-  case onnx::AttributeProto::INT: r.kind = AttrKind::Int; r.i = a.i(); break;
-  case onnx::AttributeProto::FLOAT: r.kind = AttrKind::Float; r.f = a.f(); break;
-  case onnx::AttributeProto::STRING: r.kind = AttrKind::String; r.s = a.s(); break;
+  case onnx::AttributeProto::INT:
+    r.kind = AttrKind::Int;
+    r.i = a.i();
+    break;
+  case onnx::AttributeProto::FLOAT:
+    r.kind = AttrKind::Float;
+    r.f = a.f();
+    break;
+  case onnx::AttributeProto::STRING:
+    r.kind = AttrKind::String;
+    r.s = a.s();
+    break;
   case onnx::AttributeProto::INTS:
     r.kind = AttrKind::Ints;
     r.ints.assign(a.ints().begin(), a.ints().end());
@@ -178,7 +199,9 @@ static Attr attr_from_proto(const onnx::AttributeProto& a, const std::string& ba
     r.kind = AttrKind::Tensor;
     r.tensor = tensor_from_proto(a.t(), base_dir);
     break;
-  default: r.kind = AttrKind::Unsupported; break;
+  default:
+    r.kind = AttrKind::Unsupported;
+    break;
   }
   return r;
 }
@@ -217,8 +240,9 @@ static void fix_input_dims(onnx::ValueInfoProto& in, const ImportOptions& opts) 
     return;
   }
   if (!tt->has_shape())
-    fail("input '{}' has no shape in the model; give it with --input-shape {}=DIMS (e.g. 1x3x32x32)",
-         in.name(), in.name());
+    fail(
+        "input '{}' has no shape in the model; give it with --input-shape {}=DIMS (e.g. 1x3x32x32)",
+        in.name(), in.name());
   std::string dims;
   bool dynamic = false;
   for (const auto& d : tt->shape().dim())
@@ -227,8 +251,9 @@ static void fix_input_dims(onnx::ValueInfoProto& in, const ImportOptions& opts) 
   for (const auto& d : tt->shape().dim()) {
     bool fixed = d.has_dim_value() && d.dim_value() >= 0;
     dynamic |= !fixed;
-    dims += (dims.empty() ? "" : "x") + (d.has_dim_value() ? std::to_string(d.dim_value())
-                                         : d.has_dim_param() ? d.dim_param() : "?");
+    dims += (dims.empty() ? "" : "x") + (d.has_dim_value()   ? std::to_string(d.dim_value())
+                                         : d.has_dim_param() ? d.dim_param()
+                                                             : "?");
   }
   if (dynamic)
     fail("input '{}' has a dynamic shape [{}]; fix it with --input-shape {}=DIMS (e.g. 1x3x32x32)",
@@ -243,7 +268,7 @@ static std::string node_label(const onnx::NodeProto& n, int index) {
 // Reads of undefined tensors and cycles, reported in our words before the checker's (which
 // calls both "not topologically sorted").
 static void check_graph_structure(const onnx::GraphProto& graph) {
-  std::map<std::string, int> producer;  // tensor -> node index, -1 for inputs and initializers
+  std::map<std::string, int> producer; // tensor -> node index, -1 for inputs and initializers
   for (const auto& in : graph.input()) producer[in.name()] = -1;
   for (const auto& init : graph.initializer()) producer[init.name()] = -1;
   for (int i = 0; i < graph.node_size(); ++i)
@@ -438,4 +463,4 @@ Graph import_onnx(const std::string& path, const ImportOptions& opts) {
   return g;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

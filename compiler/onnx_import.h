@@ -23,4 +23,4 @@ Shape parse_shape(const std::string& text);
 // Reads a serialized onnx TensorProto (.pb), as the ONNX backend test data stores them.
 TensorData read_tensor_pb(const std::string& path);
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -26,9 +26,10 @@ const OpDef* OpRegistry::find(const std::string& domain, const std::string& op_t
 
 std::vector<std::string> OpRegistry::names() const {
   std::vector<std::string> r;
-  for (const auto& def : defs_) r.push_back(def.domain.empty() ? def.op_type : def.domain + "::" + def.op_type);
+  for (const auto& def : defs_)
+    r.push_back(def.domain.empty() ? def.op_type : def.domain + "::" + def.op_type);
   std::sort(r.begin(), r.end());
   return r;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -12,11 +12,11 @@ namespace tinyc {
 
 class EmitContext;
 
-using Inputs = std::vector<const TensorData*>;  // nullptr where an optional input is omitted
+using Inputs = std::vector<const TensorData*>; // nullptr where an optional input is omitted
 
 struct OpDef {
   std::string op_type;
-  std::string domain;  // "" for the default ONNX domain
+  std::string domain; // "" for the default ONNX domain
   // Validates the node (attributes, input ranks and dtypes) and sets the dtype and shape of
   // every output value. Shapes inferred by ONNX at import are already set; infer may rely on
   // them or recompute. May read constant inputs (g.val(id).constant). Throws CompileError.
@@ -61,4 +61,4 @@ struct OpRegistrar {
 #define TINYC_REGISTER_OP(fn)                                                                      \
   static const ::tinyc::OpRegistrar TINYC_REGISTER_OP_CAT(tinyc_reg_, __LINE__)(fn())
 
-}  // namespace tinyc
+} // namespace tinyc

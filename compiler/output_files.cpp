@@ -53,4 +53,4 @@ void OutputFiles::commit() {
   }
 }
 
-}  // namespace tinyc
+} // namespace tinyc

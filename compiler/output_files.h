@@ -10,10 +10,10 @@ namespace tinyc {
 class OutputFiles {
 public:
   void add(std::string path, std::string contents);
-  void commit();  // throws CompileError; on failure no target file is changed
+  void commit(); // throws CompileError; on failure no target file is changed
 
 private:
   std::vector<std::pair<std::string, std::string>> files_;
 };
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -7,9 +7,12 @@ namespace tinyc {
 static std::string json_string(const std::string& s) {
   std::string r = "\"";
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\') r += std::string("\\") + char(c);
-    else if (c < 0x20) r += fmt::format("\\u{:04x}", c);
-    else r += char(c);
+    if (c == '"' || c == '\\')
+      r += std::string("\\") + char(c);
+    else if (c < 0x20)
+      r += fmt::format("\\u{:04x}", c);
+    else
+      r += char(c);
   }
   return r + "\"";
 }
@@ -42,20 +45,22 @@ std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer) 
                        shape_str(l.out_shape), grouped(l.macs), grouped(l.weight_bytes));
     }
   }
-  s += fmt::format("  weights {} B (flash) | arena {} B (RAM; lower bound {} B, unplanned {} B) | "
-                   "{} MACs | {} layers\n",
-                   grouped(m.weight_bytes), grouped(m.plan.arena_bytes), grouped(m.plan.lower_bound),
-                   grouped(m.plan.naive_bytes), grouped(m.macs), g.nodes.size());
+  s +=
+      fmt::format("  weights {} B (flash) | arena {} B (RAM; lower bound {} B, unplanned {} B) | "
+                  "{} MACs | {} layers\n",
+                  grouped(m.weight_bytes), grouped(m.plan.arena_bytes), grouped(m.plan.lower_bound),
+                  grouped(m.plan.naive_bytes), grouped(m.macs), g.nodes.size());
   return s;
 }
 
 std::string report_json(const Graph& g, const EmittedModel& m, const std::string& model_file) {
   std::string s = "{\n";
   s += fmt::format("  \"model\": {},\n", json_string(model_file));
-  s += fmt::format("  \"totals\": {{\"weights_bytes\": {}, \"arena_bytes\": {}, \"arena_lower_bound\": {}, "
-                   "\"arena_naive_bytes\": {}, \"macs\": {}, \"layers\": {}}},\n",
-                   m.weight_bytes, m.plan.arena_bytes, m.plan.lower_bound, m.plan.naive_bytes, m.macs,
-                   m.layers.size());
+  s += fmt::format(
+      "  \"totals\": {{\"weights_bytes\": {}, \"arena_bytes\": {}, \"arena_lower_bound\": {}, "
+      "\"arena_naive_bytes\": {}, \"macs\": {}, \"layers\": {}}},\n",
+      m.weight_bytes, m.plan.arena_bytes, m.plan.lower_bound, m.plan.naive_bytes, m.macs,
+      m.layers.size());
   s += "  \"inputs\": [";
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     const Value& v = g.val(g.inputs[i]);
@@ -72,19 +77,21 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
   for (size_t i = 0; i < m.layers.size(); ++i) {
     const auto& l = m.layers[i];
     std::string ins;
-    for (size_t k = 0; k < l.in_shapes.size(); ++k) ins += (k ? ", " : "") + json_shape(l.in_shapes[k]);
-    s += fmt::format("    {{\"index\": {}, \"name\": {}, \"op\": {}, \"input_shapes\": [{}], "
-                     "\"output_shape\": {}, \"output_dtype\": \"{}\", \"macs\": {}, \"weight_bytes\": {}}}{}\n",
-                     i, json_string(l.name), json_string(l.op), ins, json_shape(l.out_shape),
-                     dtype_name(l.out_dtype), l.macs, l.weight_bytes, i + 1 < m.layers.size() ? "," : "");
+    for (size_t k = 0; k < l.in_shapes.size(); ++k)
+      ins += (k ? ", " : "") + json_shape(l.in_shapes[k]);
+    s += fmt::format(
+        "    {{\"index\": {}, \"name\": {}, \"op\": {}, \"input_shapes\": [{}], "
+        "\"output_shape\": {}, \"output_dtype\": \"{}\", \"macs\": {}, \"weight_bytes\": {}}}{}\n",
+        i, json_string(l.name), json_string(l.op), ins, json_shape(l.out_shape),
+        dtype_name(l.out_dtype), l.macs, l.weight_bytes, i + 1 < m.layers.size() ? "," : "");
   }
   s += "  ],\n  \"arena\": {\n";
-  s += fmt::format("    \"bytes\": {}, \"alignment\": {},\n    \"buffers\": [\n", m.plan.arena_bytes,
-                   ArenaPlan::kAlign);
+  s += fmt::format("    \"bytes\": {}, \"alignment\": {},\n    \"buffers\": [\n",
+                   m.plan.arena_bytes, ArenaPlan::kAlign);
   for (size_t i = 0; i < m.plan.buffers.size(); ++i) {
     const auto& b = m.plan.buffers[i];
     std::string what = b.value_id >= 0 ? g.val(b.value_id).name
-                                         : "scratch of " + g.nodes[size_t(b.scratch_of)].name;
+                                       : "scratch of " + g.nodes[size_t(b.scratch_of)].name;
     s += fmt::format("      {{\"name\": {}, \"offset\": {}, \"size\": {}, \"first_use\": {}, "
                      "\"last_use\": {}}}{}\n",
                      json_string(what), b.offset, b.size, b.first, b.last,
@@ -94,4 +101,4 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
   return s;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

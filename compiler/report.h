@@ -13,4 +13,4 @@ std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer);
 // The JSON report: per-layer op, shapes, MACs, weight bytes; arena buffers; totals.
 std::string report_json(const Graph& g, const EmittedModel& m, const std::string& model_file);
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -26,4 +26,4 @@ void check_supported(Graph& g) {
   }
 }
 
-}  // namespace tinyc
+} // namespace tinyc

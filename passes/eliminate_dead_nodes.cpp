@@ -20,4 +20,4 @@ void eliminate_dead_nodes(Graph& g) {
   g.compact();
 }
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -12,7 +12,7 @@ namespace tinyc {
 namespace {
 
 struct BnScale {
-  std::vector<float> scale, shift;  // y = x * scale + shift, per channel
+  std::vector<float> scale, shift; // y = x * scale + shift, per channel
 };
 
 bool bn_params(const Graph& g, const Node& bn, int64_t channels, BnScale& out) {
@@ -99,7 +99,8 @@ bool fold_into_matmul(Graph& g, Node& mm, const Node& bn) {
   TensorData nb = *b.constant;
   const int64_t rows = b.shape[0], cols = b.shape[1];
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) nb.data<float>()[r * cols + c] *= s.scale[size_t(trans_b ? r : c)];
+    for (int64_t c = 0; c < cols; ++c)
+      nb.data<float>()[r * cols + c] *= s.scale[size_t(trans_b ? r : c)];
   int wid = g.add_constant(b.name + "_bn", std::move(nb));
   int bid = new_bias(g, mm.name, bias, s);
   if (!gemm) {
@@ -114,7 +115,7 @@ bool fold_into_matmul(Graph& g, Node& mm, const Node& bn) {
   return true;
 }
 
-}  // namespace
+} // namespace
 
 void fold_batchnorm(Graph& g) {
   auto consumers = g.consumers();
@@ -126,8 +127,10 @@ void fold_batchnorm(Graph& g) {
     Node& p = g.nodes[size_t(xv.producer)];
     if (!p.domain.empty() || p.act.kind != ActKind::None || p.outputs.size() != 1) continue;
     bool folded = false;
-    if (p.op_type == "Conv") folded = fold_into_conv(g, p, bn);
-    else if (p.op_type == "Gemm" || p.op_type == "MatMul") folded = fold_into_matmul(g, p, bn);
+    if (p.op_type == "Conv")
+      folded = fold_into_conv(g, p, bn);
+    else if (p.op_type == "Gemm" || p.op_type == "MatMul")
+      folded = fold_into_matmul(g, p, bn);
     if (!folded) continue;
     p.outputs[0] = bn.output(0);
     bn.op_type.clear();
@@ -135,4 +138,4 @@ void fold_batchnorm(Graph& g) {
   g.compact();
 }
 
-}  // namespace tinyc
+} // namespace tinyc

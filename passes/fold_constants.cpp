@@ -34,7 +34,7 @@ bool fold_node(Graph& g, Node& n) {
     if (v.constant) {
       ins.push_back(&*v.constant);
     } else if (reads_only_shape(n) && v.shape_known) {
-      TensorData t;  // shape without elements: Shape/Size never read them
+      TensorData t; // shape without elements: Shape/Size never read them
       t.dtype = v.dtype;
       t.shape = v.shape;
       shape_only.push_back(std::move(t));
@@ -64,4 +64,4 @@ void fold_constants(Graph& g) {
   g.compact();
 }
 
-}  // namespace tinyc
+} // namespace tinyc

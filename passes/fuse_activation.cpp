@@ -61,4 +61,4 @@ void fuse_activation(Graph& g) {
   g.compact();
 }
 
-}  // namespace tinyc
+} // namespace tinyc

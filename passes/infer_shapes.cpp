@@ -53,4 +53,4 @@ void infer_shapes(Graph& g) {
   g.compact();
 }
 
-}  // namespace tinyc
+} // namespace tinyc

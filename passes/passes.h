@@ -12,14 +12,14 @@ struct PassOptions {
   bool fold_constants = true;
 };
 
-void check_supported(Graph& g);        // every op is known to tinyc; lists all that are not
-void infer_shapes(Graph& g);           // every value gets a static shape and dtype
-void fold_constants(Graph& g);         // nodes whose inputs are all known are computed now
-void remove_identity(Graph& g);        // Identity and inference-time Dropout disappear
-void fold_batchnorm(Graph& g);         // BatchNormalization merged into the Conv/Gemm before it
-void fuse_activation(Graph& g);        // Relu/Clip/LeakyRelu applied by their producer on store
-void eliminate_dead_nodes(Graph& g);   // nodes whose results nobody reads are dropped
-void drop_unused_outputs(Graph& g);    // optional outputs nobody reads are not computed
+void check_supported(Graph& g);      // every op is known to tinyc; lists all that are not
+void infer_shapes(Graph& g);         // every value gets a static shape and dtype
+void fold_constants(Graph& g);       // nodes whose inputs are all known are computed now
+void remove_identity(Graph& g);      // Identity and inference-time Dropout disappear
+void fold_batchnorm(Graph& g);       // BatchNormalization merged into the Conv/Gemm before it
+void fuse_activation(Graph& g);      // Relu/Clip/LeakyRelu applied by their producer on store
+void eliminate_dead_nodes(Graph& g); // nodes whose results nobody reads are dropped
+void drop_unused_outputs(Graph& g);  // optional outputs nobody reads are not computed
 
 // Computes one node now if all its inputs are known (clearing its op_type); false otherwise.
 // infer_shapes folds as it goes, since later shapes may depend on these values.
@@ -34,4 +34,4 @@ struct Pass {
 // The pipeline, in order (passes/pipeline.cpp).
 const std::vector<Pass>& pipeline();
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -18,4 +18,4 @@ const std::vector<Pass>& pipeline() {
   return passes;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

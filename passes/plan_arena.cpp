@@ -78,7 +78,7 @@ ArenaPlan plan_arena(const Graph& g) {
   std::vector<size_t> placed;
   for (size_t k : order) {
     ArenaBuffer& b = plan.buffers[k];
-    std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end) of overlapping lifetimes
+    std::vector<std::pair<int64_t, int64_t>> busy; // [offset, end) of overlapping lifetimes
     for (size_t p : placed) {
       const ArenaBuffer& o = plan.buffers[p];
       if (o.first <= b.last && b.first <= o.last) busy.push_back({o.offset, o.offset + o.size});
@@ -103,4 +103,4 @@ ArenaPlan plan_arena(const Graph& g) {
   return plan;
 }
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -30,4 +30,4 @@ void remove_identity(Graph& g) {
   g.compact();
 }
 
-}  // namespace tinyc
+} // namespace tinyc

@@ -23,7 +23,8 @@ inline void broadcast_binary_dim(const A* a, const B* b, U* y) {
 }
 
 // P: rank, n, out[rank], sa[rank], sb[rank], sy[rank], same_shape (no broadcasting at all).
-template <class P, class Op, class A, class B, class U> void map_binary(const A* a, const B* b, U* y) {
+template <class P, class Op, class A, class B, class U>
+void map_binary(const A* a, const B* b, U* y) {
   if constexpr (P::same_shape || P::rank == 0) {
     for (int i = 0; i < P::n; ++i) y[i] = Op::template apply<P>(a[i], b[i]);
   } else {
@@ -31,4 +32,4 @@ template <class P, class Op, class A, class B, class U> void map_binary(const A*
   }
 }
 
-}  // namespace tk
+} // namespace tk

@@ -84,5 +84,4 @@ template <class P, class T> void trilu(const T* x, T* y) {
   }
 }
 
-
 } // namespace tk

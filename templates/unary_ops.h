@@ -135,4 +135,4 @@ struct op_shrink {
   }
 };
 
-}  // namespace tk
+} // namespace tk

@@ -95,7 +95,8 @@ OpDef passthrough_def(const char* op) {
     if (n.op_type == "Dropout" && n.input(2) >= 0) {
       const Value& t = g.val(n.input(2));
       if (!t.constant || t.constant->get_i64(0) != 0)
-        fail("node {}: Dropout in training mode is not supported by tinyc (inference only)", n.label());
+        fail("node {}: Dropout in training mode is not supported by tinyc (inference only)",
+             n.label());
     }
     if (n.op_type == "Dropout" && n.attr_i("is_test", 1) == 0)
       fail("node {}: Dropout with is_test=0 is not supported by tinyc (inference only)", n.label());
@@ -125,5 +126,5 @@ TINYC_REGISTER_OP(size_def);
 TINYC_REGISTER_OP([] { return passthrough_def("Identity"); });
 TINYC_REGISTER_OP([] { return passthrough_def("Dropout"); });
 
-}  // namespace
-}  // namespace tinyc::ops
+} // namespace
+} // namespace tinyc::ops

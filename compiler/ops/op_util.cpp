@@ -102,8 +102,8 @@ void emit_copy(EmitContext& ctx, const Node& n) {
   int64_t bytes = numel(v.shape) * int64_t(dtype_size(v.dtype));
   if (ctx.storage(n.input(0)).kind == ctx.storage(n.output(0)).kind &&
       ctx.cptr(n.input(0)) == ctx.cptr(n.output(0)))
-    return;  // already in place
+    return; // already in place
   ctx.line(fmt::format("memmove({}, {}, {});", ctx.ptr(n.output(0)), ctx.cptr(n.input(0)), bytes));
 }
 
-}  // namespace tinyc::ops
+} // namespace tinyc::ops

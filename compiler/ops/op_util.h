@@ -43,43 +43,67 @@ void add_act(Params& p, const FusedAct& act);
 // Calls f(T{}) with T the C++ type of dtype t.
 template <class F> auto dispatch(DType t, F&& f) {
   switch (t) {
-  case DType::F32: return f(float{});
-  case DType::F64: return f(double{});
-  case DType::I8: return f(int8_t{});
-  case DType::U8: return f(uint8_t{});
-  case DType::I16: return f(int16_t{});
-  case DType::U16: return f(uint16_t{});
-  case DType::I32: return f(int32_t{});
-  case DType::U32: return f(uint32_t{});
-  case DType::I64: return f(int64_t{});
-  case DType::U64: return f(uint64_t{});
-  case DType::Bool: return f(bool{});
-  default: fail("unsupported element type");
+  case DType::F32:
+    return f(float{});
+  case DType::F64:
+    return f(double{});
+  case DType::I8:
+    return f(int8_t{});
+  case DType::U8:
+    return f(uint8_t{});
+  case DType::I16:
+    return f(int16_t{});
+  case DType::U16:
+    return f(uint16_t{});
+  case DType::I32:
+    return f(int32_t{});
+  case DType::U32:
+    return f(uint32_t{});
+  case DType::I64:
+    return f(int64_t{});
+  case DType::U64:
+    return f(uint64_t{});
+  case DType::Bool:
+    return f(bool{});
+  default:
+    fail("unsupported element type");
   }
 }
 
 template <class T> constexpr DType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return DType::F32;
-  else if constexpr (std::is_same_v<T, double>) return DType::F64;
-  else if constexpr (std::is_same_v<T, int8_t>) return DType::I8;
-  else if constexpr (std::is_same_v<T, uint8_t>) return DType::U8;
-  else if constexpr (std::is_same_v<T, int16_t>) return DType::I16;
-  else if constexpr (std::is_same_v<T, uint16_t>) return DType::U16;
-  else if constexpr (std::is_same_v<T, int32_t>) return DType::I32;
-  else if constexpr (std::is_same_v<T, uint32_t>) return DType::U32;
-  else if constexpr (std::is_same_v<T, int64_t>) return DType::I64;
-  else if constexpr (std::is_same_v<T, uint64_t>) return DType::U64;
-  else if constexpr (std::is_same_v<T, bool>) return DType::Bool;
-  else return DType::Undefined;
+  if constexpr (std::is_same_v<T, float>)
+    return DType::F32;
+  else if constexpr (std::is_same_v<T, double>)
+    return DType::F64;
+  else if constexpr (std::is_same_v<T, int8_t>)
+    return DType::I8;
+  else if constexpr (std::is_same_v<T, uint8_t>)
+    return DType::U8;
+  else if constexpr (std::is_same_v<T, int16_t>)
+    return DType::I16;
+  else if constexpr (std::is_same_v<T, uint16_t>)
+    return DType::U16;
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return DType::I32;
+  else if constexpr (std::is_same_v<T, uint32_t>)
+    return DType::U32;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return DType::I64;
+  else if constexpr (std::is_same_v<T, uint64_t>)
+    return DType::U64;
+  else if constexpr (std::is_same_v<T, bool>)
+    return DType::Bool;
+  else
+    return DType::Undefined;
 }
 
 // The common dtype sets.
 inline constexpr std::initializer_list<DType> kFloatTypes = {DType::F32, DType::F64};
 inline constexpr std::initializer_list<DType> kNumericTypes = {
-    DType::F32, DType::F64, DType::I8, DType::U8, DType::I16, DType::U16,
-    DType::I32, DType::U32, DType::I64, DType::U64};
+    DType::F32, DType::F64, DType::I8,  DType::U8,  DType::I16,
+    DType::U16, DType::I32, DType::U32, DType::I64, DType::U64};
 
 // Emits a plain copy of input 0 into output 0 (views that must materialise, Identity).
 void emit_copy(EmitContext& ctx, const Node& n);
 
-}  // namespace tinyc::ops
+} // namespace tinyc::ops

@@ -16,7 +16,8 @@ Shape reshape_target(const Graph& g, const Node& n) {
   for (size_t i = 0; i < spec.size(); ++i) {
     int64_t d = spec[i];
     if (d == 0 && !allowzero) {
-      if (i >= x.shape.size()) fail("node {}: 0 in the target shape at position {} has no input dim", n.label(), i);
+      if (i >= x.shape.size())
+        fail("node {}: 0 in the target shape at position {} has no input dim", n.label(), i);
       d = x.shape[i];
     }
     if (d == -1) {
@@ -33,7 +34,8 @@ Shape reshape_target(const Graph& g, const Node& n) {
   const int64_t total = numel(x.shape);
   if (infer_at >= 0) {
     if (known == 0 || total % known != 0)
-      fail("node {}: cannot reshape {} into {}", n.label(), shape_str(x.shape), shape_str(Shape(spec)));
+      fail("node {}: cannot reshape {} into {}", n.label(), shape_str(x.shape),
+           shape_str(Shape(spec)));
     out[size_t(infer_at)] = total / known;
   } else if (known != total) {
     fail("node {}: cannot reshape {} ({} elements) into {} ({} elements)", n.label(),
@@ -46,7 +48,8 @@ Shape flatten_target(const Graph& g, const Node& n) {
   const Shape& s = input(g, n, 0).shape;
   int64_t r = int64_t(s.size());
   int64_t axis = n.attr_i("axis", 1);
-  if (axis < -r || axis > r) fail("node {}: axis {} is out of range for rank {}", n.label(), axis, r);
+  if (axis < -r || axis > r)
+    fail("node {}: axis {} is out of range for rank {}", n.label(), axis, r);
   if (axis < 0) axis += r;
   int64_t a = 1, b = 1;
   for (int64_t i = 0; i < r; ++i) (i < axis ? a : b) *= s[size_t(i)];
@@ -68,7 +71,8 @@ Shape squeeze_target(const Graph& g, const Node& n) {
   }
   for (int64_t a : axes) {
     int64_t k = normalize_axis(n, a, int64_t(s.size()));
-    if (s[size_t(k)] != 1) fail("node {}: cannot squeeze axis {} of size {}", n.label(), a, s[size_t(k)]);
+    if (s[size_t(k)] != 1)
+      fail("node {}: cannot squeeze axis {} of size {}", n.label(), a, s[size_t(k)]);
     drop[size_t(k)] = true;
   }
   Shape out;
@@ -132,5 +136,5 @@ TINYC_REGISTER_OP([] { return make("Flatten", flatten_target); });
 TINYC_REGISTER_OP([] { return make("Squeeze", squeeze_target); });
 TINYC_REGISTER_OP([] { return make("Unsqueeze", unsqueeze_target); });
 
-}  // namespace
-}  // namespace tinyc::ops
+} // namespace
+} // namespace tinyc::ops

@@ -18,7 +18,9 @@ int GraphBuilder::input(const std::string& name, DType t, Shape s) {
   return id;
 }
 
-int GraphBuilder::constant(const std::string& name, TensorData t) { return g_.add_constant(name, std::move(t)); }
+int GraphBuilder::constant(const std::string& name, TensorData t) {
+  return g_.add_constant(name, std::move(t));
+}
 
 std::vector<int> GraphBuilder::node(const std::string& op, std::vector<int> inputs, int n_outputs,
                                     std::map<std::string, Attr> attrs) {
@@ -114,4 +116,4 @@ double max_abs_diff(const TensorData& a, const TensorData& b) {
   return m;
 }
 
-}  // namespace tinyc::test
+} // namespace tinyc::test

@@ -18,7 +18,8 @@ public:
   // Adds a node; returns the ids of its outputs.
   std::vector<int> node(const std::string& op, std::vector<int> inputs, int n_outputs = 1,
                         std::map<std::string, Attr> attrs = {});
-  int node1(const std::string& op, std::vector<int> inputs, std::map<std::string, Attr> attrs = {}) {
+  int node1(const std::string& op, std::vector<int> inputs,
+            std::map<std::string, Attr> attrs = {}) {
     return node(op, std::move(inputs), 1, std::move(attrs))[0];
   }
   void output(int id) { g_.outputs.push_back(id); }
@@ -45,4 +46,4 @@ TensorData tensor_i64(Shape s, std::vector<int64_t> v);
 // Largest |a - b| over all elements (both must have the same shape and dtype).
 double max_abs_diff(const TensorData& a, const TensorData& b);
 
-}  // namespace tinyc::test
+} // namespace tinyc::test

@@ -39,24 +39,29 @@ HostRun compile_and_run(Graph g, const std::vector<TensorData>& inputs, bool run
   std::string main = "#include \"m.h\"\n#include <stdio.h>\n";
   std::string args;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    main += fmt::format("static {} in{}[{}];\n", dtype_ctype(inputs[i].dtype), i, std::max<int64_t>(1, inputs[i].size()));
+    main += fmt::format("static {} in{}[{}];\n", dtype_ctype(inputs[i].dtype), i,
+                        std::max<int64_t>(1, inputs[i].size()));
     args += fmt::format("{}in{}", i ? ", " : "", i);
-    write(dir / fmt::format("in{}.bin", i), std::string(inputs[i].bytes.begin(), inputs[i].bytes.end()));
+    write(dir / fmt::format("in{}.bin", i),
+          std::string(inputs[i].bytes.begin(), inputs[i].bytes.end()));
   }
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     const Value& v = g.val(g.outputs[i]);
-    main += fmt::format("static {} out{}[{}];\n", dtype_ctype(v.dtype), i, std::max<int64_t>(1, numel(v.shape)));
+    main += fmt::format("static {} out{}[{}];\n", dtype_ctype(v.dtype), i,
+                        std::max<int64_t>(1, numel(v.shape)));
     args += fmt::format("{}out{}", args.empty() ? "" : ", ", i);
   }
   main += "int main() {\n  FILE* f;\n";
   for (size_t i = 0; i < inputs.size(); ++i)
-    main += fmt::format("  f = fopen(\"in{0}.bin\", \"rb\"); if (fread(in{0}, 1, {1}, f) != {1}) return 3; fclose(f);\n",
+    main += fmt::format("  f = fopen(\"in{0}.bin\", \"rb\"); if (fread(in{0}, 1, {1}, f) != {1}) "
+                        "return 3; fclose(f);\n",
                         i, inputs[i].bytes.size());
   main += fmt::format("  if (m_run({}) != 0) return 4;\n", args);
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     const Value& v = g.val(g.outputs[i]);
-    main += fmt::format("  f = fopen(\"out{0}.bin\", \"wb\"); fwrite(out{0}, 1, {1}, f); fclose(f);\n", i,
-                        numel(v.shape) * int64_t(dtype_size(v.dtype)));
+    main +=
+        fmt::format("  f = fopen(\"out{0}.bin\", \"wb\"); fwrite(out{0}, 1, {1}, f); fclose(f);\n",
+                    i, numel(v.shape) * int64_t(dtype_size(v.dtype)));
   }
   main += "  return 0;\n}\n";
   write(dir / "main.cpp", main);
@@ -68,9 +73,10 @@ HostRun compile_and_run(Graph g, const std::vector<TensorData>& inputs, bool run
   int rc = std::system(cmd.c_str());
   if (rc != 0) {
     std::ifstream b(dir / "build.log"), r(dir / "run.log");
-    std::string log((std::istreambuf_iterator<char>(b)), {}), log2((std::istreambuf_iterator<char>(r)), {});
-    throw std::runtime_error("generated code failed to build or run (kept in " + dir.string() + "):\n" +
-                             log.substr(0, 3000) + log2.substr(0, 3000));
+    std::string log((std::istreambuf_iterator<char>(b)), {}),
+        log2((std::istreambuf_iterator<char>(r)), {});
+    throw std::runtime_error("generated code failed to build or run (kept in " + dir.string() +
+                             "):\n" + log.substr(0, 3000) + log2.substr(0, 3000));
   }
   HostRun r;
   r.source = m.source;
@@ -85,4 +91,4 @@ HostRun compile_and_run(Graph g, const std::vector<TensorData>& inputs, bool run
   return r;
 }
 
-}  // namespace tinyc::test
+} // namespace tinyc::test

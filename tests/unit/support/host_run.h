@@ -12,11 +12,11 @@ namespace tinyc::test {
 
 struct HostRun {
   std::vector<TensorData> outputs;
-  std::string source;  // the generated model.cpp
+  std::string source; // the generated model.cpp
 };
 
 // Runs the pass pipeline first when `run_passes` (the graph must then be as after import).
 HostRun compile_and_run(Graph g, const std::vector<TensorData>& inputs, bool run_passes = true,
                         const std::string& extra_flags = "");
 
-}  // namespace tinyc::test
+} // namespace tinyc::test
