@@ -158,6 +158,10 @@ int dtype_to_onnx(DType t) {
   }
 }
 
+void throw_unsupported_dtype(DType t) {
+  fail("element type {} is not supported", dtype_name(t));
+}
+
 int64_t numel(const Shape& s) {
   int64_t n = 1;
   for (int64_t d : s) {
@@ -194,41 +198,12 @@ TensorData::TensorData(DType t, Shape s) : dtype(t), shape(std::move(s)) {
   bytes.assign(size_t(n) * dtype_size(t), 0);
 }
 
-template <class F> static auto visit_elem(DType t, F&& f) {
-  switch (t) {
-  case DType::F32:
-    return f(float{});
-  case DType::F64:
-    return f(double{});
-  case DType::I8:
-    return f(int8_t{});
-  case DType::U8:
-    return f(uint8_t{});
-  case DType::I16:
-    return f(int16_t{});
-  case DType::U16:
-    return f(uint16_t{});
-  case DType::I32:
-    return f(int32_t{});
-  case DType::U32:
-    return f(uint32_t{});
-  case DType::I64:
-    return f(int64_t{});
-  case DType::U64:
-    return f(uint64_t{});
-  case DType::Bool:
-    return f(bool{});
-  default:
-    fail("unsupported element type");
-  }
-}
-
 double TensorData::get_f64(int64_t i) const {
-  return visit_elem(dtype, [&](auto z) { return double(data<decltype(z)>()[i]); });
+  return dispatch(dtype, [&](auto z) { return double(data<decltype(z)>()[i]); });
 }
 
 int64_t TensorData::get_i64(int64_t i) const {
-  return visit_elem(dtype, [&](auto z) -> int64_t {
+  return dispatch(dtype, [&](auto z) -> int64_t {
     using T = decltype(z);
     T v = data<T>()[i];
     if constexpr (std::is_floating_point_v<T>) {
@@ -247,7 +222,7 @@ int64_t TensorData::get_i64(int64_t i) const {
 }
 
 void TensorData::set_f64(int64_t i, double v) {
-  visit_elem(dtype, [&](auto z) {
+  dispatch(dtype, [&](auto z) {
     using T = decltype(z);
     if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, bool>) {
       data<T>()[i] = T(v);

@@ -26,6 +26,38 @@ int dtype_to_onnx(DType t);
 int64_t numel(const Shape& s);         // product of dims; 1 for a scalar
 std::string shape_str(const Shape& s); // "1x3x32x32", "scalar" for rank 0
 
+[[noreturn]] void throw_unsupported_dtype(DType t); // a CompileError
+
+// Calls f(T{}) with T the C++ type of dtype t.
+template <class F> auto dispatch(DType t, F&& f) {
+  switch (t) {
+  case DType::F32:
+    return f(float{});
+  case DType::F64:
+    return f(double{});
+  case DType::I8:
+    return f(int8_t{});
+  case DType::U8:
+    return f(uint8_t{});
+  case DType::I16:
+    return f(int16_t{});
+  case DType::U16:
+    return f(uint16_t{});
+  case DType::I32:
+    return f(int32_t{});
+  case DType::U32:
+    return f(uint32_t{});
+  case DType::I64:
+    return f(int64_t{});
+  case DType::U64:
+    return f(uint64_t{});
+  case DType::Bool:
+    return f(bool{});
+  default:
+    throw_unsupported_dtype(t);
+  }
+}
+
 // A dense tensor value held by the compiler (initializers, folded constants, evaluator values).
 struct TensorData {
   DType dtype = DType::Undefined;

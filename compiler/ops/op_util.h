@@ -40,36 +40,6 @@ void require_dtype(const Graph& g, const Node& n, size_t k, std::initializer_lis
 // Adds act/act_a/act_b members describing node.act (see templates/activation.h).
 void add_act(Params& p, const FusedAct& act);
 
-// Calls f(T{}) with T the C++ type of dtype t.
-template <class F> auto dispatch(DType t, F&& f) {
-  switch (t) {
-  case DType::F32:
-    return f(float{});
-  case DType::F64:
-    return f(double{});
-  case DType::I8:
-    return f(int8_t{});
-  case DType::U8:
-    return f(uint8_t{});
-  case DType::I16:
-    return f(int16_t{});
-  case DType::U16:
-    return f(uint16_t{});
-  case DType::I32:
-    return f(int32_t{});
-  case DType::U32:
-    return f(uint32_t{});
-  case DType::I64:
-    return f(int64_t{});
-  case DType::U64:
-    return f(uint64_t{});
-  case DType::Bool:
-    return f(bool{});
-  default:
-    fail("unsupported element type");
-  }
-}
-
 template <class T> constexpr DType dtype_of() {
   if constexpr (std::is_same_v<T, float>)
     return DType::F32;
