@@ -125,7 +125,7 @@ ConstArg eval_args(const Inputs& in) {
   return [&in](size_t k) -> const TensorData* { return k < in.size() ? in[k] : nullptr; };
 }
 
-void require_const_inputs(const Graph& g, const Node& n, std::initializer_list<size_t> ks,
+void require_const_inputs(const Graph& g, const Node& n, const std::vector<size_t>& ks,
                           const char* what) {
   std::vector<std::string> names;
   for (size_t k : ks) {

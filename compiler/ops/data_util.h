@@ -46,7 +46,7 @@ ConstArg eval_args(const Inputs& in);
 
 // Requires inputs ks (where present) to be known at compile time, naming every model input
 // among them in one --freeze-input hint.
-void require_const_inputs(const Graph& g, const Node& n, std::initializer_list<size_t> ks,
+void require_const_inputs(const Graph& g, const Node& n, const std::vector<size_t>& ks,
                           const char* what);
 
 // Shape of the given output of n after infer; eval recomputes through this helper.

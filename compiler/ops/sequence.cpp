@@ -316,38 +316,32 @@ TensorData eye_like(const Node& n, const Shape& s, DType in_t) {
   return y;
 }
 
-OpDef constant_of_shape_def() {
+// An op whose output follows entirely from inputs known at compile time (the inputs `ks`):
+// infer, eval and emit all call `make`, and the result is emitted as a table.
+OpDef table_op_def(const char* op, std::vector<size_t> ks, const char* what,
+                   TensorData (*make)(const Node&, const ConstArg&)) {
   OpDef d;
-  d.op_type = "ConstantOfShape";
-  d.infer = [](Graph& g, Node& n) {
-    require_const_inputs(g, n, {0}, "shape");
-    TensorData y = constant_of_shape(n, graph_args(g, n, "shape"));
+  d.op_type = op;
+  d.infer = [ks, what, make](Graph& g, Node& n) {
+    require_const_inputs(g, n, ks, what);
+    TensorData y = make(n, graph_args(g, n, what));
     set_output(g, n, 0, y.dtype, y.shape);
   };
-  d.eval = [](const Node& n, const Inputs& in) {
-    return std::vector<TensorData>{constant_of_shape(n, eval_args(in))};
+  d.eval = [make](const Node& n, const Inputs& in) {
+    return std::vector<TensorData>{make(n, eval_args(in))};
   };
-  d.emit = [](EmitContext& ctx, const Node& n) {
-    emit_table(ctx, n.output(0), constant_of_shape(n, graph_args(ctx.graph(), n, "shape")));
+  d.emit = [what, make](EmitContext& ctx, const Node& n) {
+    emit_table(ctx, n.output(0), make(n, graph_args(ctx.graph(), n, what)));
   };
   return d;
 }
 
+OpDef constant_of_shape_def() {
+  return table_op_def("ConstantOfShape", {0}, "shape", constant_of_shape);
+}
+
 OpDef range_def() {
-  OpDef d;
-  d.op_type = "Range";
-  d.infer = [](Graph& g, Node& n) {
-    require_const_inputs(g, n, {0, 1, 2}, "start, limit and delta");
-    TensorData y = range_of(n, graph_args(g, n, "bounds"));
-    set_output(g, n, 0, y.dtype, y.shape);
-  };
-  d.eval = [](const Node& n, const Inputs& in) {
-    return std::vector<TensorData>{range_of(n, eval_args(in))};
-  };
-  d.emit = [](EmitContext& ctx, const Node& n) {
-    emit_table(ctx, n.output(0), range_of(n, graph_args(ctx.graph(), n, "bounds")));
-  };
-  return d;
+  return table_op_def("Range", {0, 1, 2}, "start, limit and delta", range_of);
 }
 
 OpDef eye_like_def() {
