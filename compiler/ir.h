@@ -117,6 +117,12 @@ struct Node {
   std::string label() const; // "'name' (OpType)" for messages
 };
 
+// Per-tensor affine quantisation of an integer value: real = (q - zero_point) * scale.
+struct QuantParam {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
 struct Value {
   std::string name;
   DType dtype = DType::Undefined;
@@ -124,6 +130,7 @@ struct Value {
   bool shape_known = false;
   std::optional<TensorData> constant; // initializers and folded results
   int producer = -1;                  // node index, -1 for graph inputs and constants
+  std::optional<QuantParam> quant;    // set on the int8 activations of a quantised graph
 };
 
 struct Graph {

@@ -7,7 +7,9 @@ namespace tinyc {
 static std::string value_str(const Graph& g, int id) {
   if (id < 0) return "<none>";
   const Value& v = g.val(id);
-  return fmt::format("%{}:{}[{}]{}", v.name, dtype_name(v.dtype),
+  std::string q;
+  if (v.quant) q = fmt::format("(s={},zp={})", v.quant->scale, v.quant->zero_point);
+  return fmt::format("%{}:{}{}[{}]{}", v.name, dtype_name(v.dtype), q,
                      v.shape_known ? shape_str(v.shape) : "?", v.constant ? "=const" : "");
 }
 

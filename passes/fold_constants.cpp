@@ -8,9 +8,10 @@
 
 namespace tinyc {
 
-// Ops whose result must not be computed once at compile time.
+// Ops whose result must not be computed once at compile time. DequantizeLinear stays until
+// lower-qdq has read its int8 input (the weights of a QDQ graph); lower-qdq folds what is left.
 static bool never_fold(const Node& n) {
-  return n.op_type.rfind("Random", 0) == 0;
+  return n.op_type.rfind("Random", 0) == 0 || (n.domain.empty() && n.op_type == "DequantizeLinear");
 }
 
 // Shape and Size read only the static shape of their input.

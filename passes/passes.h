@@ -3,13 +3,22 @@
 
 #include "../compiler/ir.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace tinyc {
 
+// What the user asked of the passes that take options.
+struct QuantizeOptions {
+  bool enabled = false;                       // --quantize int8
+  std::vector<std::vector<TensorData>> calib; // calibration samples, each in g.inputs order
+  std::string method;                         // --calib-method
+  bool int8_io = false;                       // --io int8: int8 model inputs and outputs
+};
+
 struct PassOptions {
-  bool fold_constants = true;
+  QuantizeOptions quant;
 };
 
 void check_supported(Graph& g);      // every op is known to tinyc; lists all that are not
@@ -25,9 +34,15 @@ void drop_unused_outputs(Graph& g);  // optional outputs nobody reads are not co
 // infer_shapes folds as it goes, since later shapes may depend on these values.
 bool fold_node(Graph& g, Node& n);
 
+// Post-training quantisation: calibrates activation ranges on opts.quant.calib and rewrites
+// the float graph into QDQ form (int8 weights, QuantizeLinear/DequantizeLinear pairs).
+void quantize(Graph& g, const PassOptions& opts);
+// QDQ patterns around ops with int8 kernels become those int8 ops (docs/quantization.md).
+void lower_qdq(Graph& g, const PassOptions& opts);
+
 struct Pass {
   const char* name;
-  void (*run)(Graph&);
+  std::function<void(Graph&, const PassOptions&)> run;
   const char* purpose;
 };
 

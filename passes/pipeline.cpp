@@ -4,16 +4,23 @@
 
 namespace tinyc {
 
+// A pass that takes no options.
+static std::function<void(Graph&, const PassOptions&)> plain(void (*f)(Graph&)) {
+  return [f](Graph& g, const PassOptions&) { f(g); };
+}
+
 const std::vector<Pass>& pipeline() {
   static const std::vector<Pass> passes = {
-      {"check-supported", check_supported, "every op is known to tinyc"},
-      {"infer-shapes", infer_shapes, "static shape and dtype for every value"},
-      {"remove-identity", remove_identity, "drop Identity and Dropout"},
-      {"fold-constants", fold_constants, "compute nodes whose inputs are known"},
-      {"fold-batchnorm", fold_batchnorm, "merge BatchNormalization into Conv/Gemm"},
-      {"fuse-activation", fuse_activation, "apply Relu/Clip/LeakyRelu in the producer"},
-      {"eliminate-dead-nodes", eliminate_dead_nodes, "drop nodes whose results are unused"},
-      {"drop-unused-outputs", drop_unused_outputs, "omit optional outputs nobody reads"},
+      {"check-supported", plain(check_supported), "every op is known to tinyc"},
+      {"infer-shapes", plain(infer_shapes), "static shape and dtype for every value"},
+      {"remove-identity", plain(remove_identity), "drop Identity and Dropout"},
+      {"fold-constants", plain(fold_constants), "compute nodes whose inputs are known"},
+      {"fold-batchnorm", plain(fold_batchnorm), "merge BatchNormalization into Conv/Gemm"},
+      {"fuse-activation", plain(fuse_activation), "apply Relu/Clip/LeakyRelu in the producer"},
+      {"quantize", quantize, "calibrate and insert int8 QDQ pairs (--quantize int8)"},
+      {"lower-qdq", lower_qdq, "QDQ patterns become int8 kernels"},
+      {"eliminate-dead-nodes", plain(eliminate_dead_nodes), "drop nodes whose results are unused"},
+      {"drop-unused-outputs", plain(drop_unused_outputs), "omit optional outputs nobody reads"},
   };
   return passes;
 }

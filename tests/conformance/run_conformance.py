@@ -158,16 +158,19 @@ def run_test(tinyc, name, d, work, keep, arm_every=0):
                      for n, a in zip(input_names, ins0) if n in dynamic), [])
         rc, out = run(base, wd, 120)
         frozen = []
-        if rc != 0 and "--freeze-input" in out:
-            # Inputs whose values decide shapes: freeze the ones named, or else every integer
-            # input (a Reshape target, Slice bounds, ...).
+        # Inputs whose values decide shapes or quantisation parameters: freeze the ones named
+        # (one more per round, as each error names the next), or else every integer input (a
+        # Reshape target, Slice bounds, ...).
+        while rc != 0 and "--freeze-input" in out:
             named = set(re.findall(r"--freeze-input (\S+)=FILE\.pb", out)) - {"NAME"}
-            frozen = [i for i, n in enumerate(input_names)
-                      if n in named or (not named and ins0[i].dtype.kind in "iu")]
-            if frozen:
-                cmd = base + sum((["--freeze-input", f"{input_names[i]}={in_paths[i]}"]
-                                  for i in frozen), [])
-                rc, out = run(cmd, wd, 120)
+            more = [i for i, n in enumerate(input_names) if i not in frozen and
+                    (n in named or (not named and ins0[i].dtype.kind in "iu"))]
+            if not more:
+                break
+            frozen += more
+            cmd = base + sum((["--freeze-input", f"{input_names[i]}={in_paths[i]}"]
+                              for i in frozen), [])
+            rc, out = run(cmd, wd, 120)
         if rc != 0:
             status = "unsupported" if "not supported" in out and "internal error" not in out else "failed"
             return name, status, "tinyc: " + out.strip().splitlines()[-1] if out.strip() else f"tinyc exit {rc}"
