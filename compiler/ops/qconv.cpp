@@ -1,0 +1,270 @@
+// QConv (domain tinyc): int8 convolution, docs/quantization.md. x int8 (per-tensor x_zp),
+// w int8 [M, C/G, k...] constant (zero point 0), bias int32 [M] constant (optional);
+// acc = bias[m] + sum over in-bounds taps of (x - x_zp) * w, y = requantize(acc, mult[m],
+// shift[m], y_zp, act_lo, act_hi). Kernels in templates/conv_s8.h. The QDQ rule for Conv is
+// at the end.
+#include "qlinear.h"
+#include "window.h"
+
+#include "../quant.h"
+#include "../../templates/requant.h"
+
+namespace tinyc::ops {
+namespace {
+
+struct QConvShape {
+  int64_t N, C, M, G, K; // K: products per output (C/G * kernel size)
+  Window win;
+};
+
+QConvShape qconv_shape(const Node& n, const Shape& x, const Shape& w, const Shape* b) {
+  if (w.size() != x.size() || w.size() < 3)
+    fail("node {}: weights of rank {} do not match an input of rank {}", n.label(), w.size(),
+         x.size());
+  QConvShape s;
+  s.N = x[0];
+  s.C = x[1];
+  s.M = w[0];
+  s.G = n.attr_i("group", 1);
+  if (s.G < 1 || s.C % s.G != 0 || s.M % s.G != 0 || w[1] * s.G != s.C)
+    fail("node {}: group {} does not fit {} input channels and weights {}", n.label(), s.G, s.C,
+         shape_str(w));
+  if (b && (b->size() != 1 || (*b)[0] != s.M))
+    fail("node {}: bias shape {} is not [{}]", n.label(), shape_str(*b), s.M);
+  s.win = window_geometry(n, x, std::vector<int64_t>(w.begin() + 2, w.end()), false);
+  s.K = numel(Shape(w.begin() + 1, w.end()));
+  return s;
+}
+
+Shape out_shape(const QConvShape& s) {
+  Shape o = {s.N, s.M};
+  o.insert(o.end(), s.win.out.begin(), s.win.out.end());
+  return o;
+}
+
+enum class Kernel { Pointwise, Depthwise, General };
+
+Kernel kernel_of(const QConvShape& s) {
+  bool unit = true;
+  for (int i = 0; i < s.win.rank; ++i) {
+    const size_t a = size_t(i);
+    unit &= s.win.kernel[a] == 1 && s.win.strides[a] == 1 && s.win.pad_begin[a] == 0 &&
+            s.win.pad_end[a] == 0;
+  }
+  if (s.G == 1 && unit) return Kernel::Pointwise;
+  if (s.G == s.C && s.G == s.M && s.win.rank <= 2) return Kernel::Depthwise;
+  return Kernel::General;
+}
+
+int64_t scratch_of(const QConvShape& s) {
+  const Window3 w = window3(s.win);
+  switch (kernel_of(s)) {
+  case Kernel::Depthwise: {
+    // templates/conv_s8.h DwPlane
+    const int64_t rows = (w.out[1] - 1) * w.s[1] + (w.k[1] - 1) * w.d[1] + 1;
+    const int64_t cols = (w.out[2] - 1) * w.s[2] + (w.k[2] - 1) * w.d[2] + 1;
+    return (rows * ((cols + 2) / 2 * 2) * 2 + 3) / 4 * 4;
+  }
+  case Kernel::Pointwise:
+    return 2 * ((s.C + 1) / 2) * 4;
+  default:
+    return 2 * ((s.K + 1) / 2) * 4;
+  }
+}
+
+const Shape* bias_shape(const Graph& g, const Node& n) {
+  return n.input(2) >= 0 ? &g.val(n.input(2)).shape : nullptr;
+}
+
+void infer(Graph& g, Node& n) {
+  require_dtype(g, n, 0, {DType::I8});
+  require_dtype(g, n, 1, {DType::I8});
+  const_input(g, n, 1, "weights");
+  const TensorData* bias = nullptr;
+  if (n.input(2) >= 0) {
+    require_dtype(g, n, 2, {DType::I32});
+    bias = &const_input(g, n, 2, "bias");
+  }
+  QConvShape s = qconv_shape(n, input(g, n, 0).shape, input(g, n, 1).shape, bias_shape(g, n));
+  qlinear_attrs(n, s.M);
+  check_accumulator_range(n, s.K, bias);
+  set_output(g, n, 0, DType::I8, out_shape(s));
+}
+
+// The integer reference: the same sums as the kernels (integer addition is exact, so order
+// does not matter), requantised by tk::requantize.
+std::vector<TensorData> eval(const Node& n, const Inputs& in) {
+  const bool has_bias = in.size() > 2 && in[2];
+  QConvShape s = qconv_shape(n, in[0]->shape, in[1]->shape, has_bias ? &in[2]->shape : nullptr);
+  const QLinearAttrs a = qlinear_attrs(n, s.M);
+  check_accumulator_range(n, s.K, has_bias ? in[2] : nullptr);
+  TensorData y(DType::I8, out_shape(s));
+  const Window3 w = window3(s.win);
+  const int8_t* x = in[0]->data<int8_t>();
+  const int8_t* wt = in[1]->data<int8_t>();
+  const int64_t CG = s.C / s.G, MG = s.M / s.G;
+  const int64_t IDHW = w.in[0] * w.in[1] * w.in[2], KSZ = w.k[0] * w.k[1] * w.k[2];
+  int8_t* out = y.data<int8_t>();
+  for (int64_t nn = 0; nn < s.N; ++nn)
+    for (int64_t oc = 0; oc < s.M; ++oc) {
+      const int8_t* xg = x + (nn * s.C + (oc / MG) * CG) * IDHW;
+      const int8_t* wo = wt + oc * CG * KSZ;
+      for (int64_t od = 0; od < w.out[0]; ++od)
+        for (int64_t oh = 0; oh < w.out[1]; ++oh)
+          for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+            int32_t acc = has_bias ? in[2]->data<int32_t>()[oc] : 0;
+            for (int64_t ic = 0; ic < CG; ++ic)
+              for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+                const int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0];
+                if (id < 0 || id >= w.in[0]) continue;
+                for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+                  const int64_t ih = oh * w.s[1] - w.p[1] + kh * w.d[1];
+                  if (ih < 0 || ih >= w.in[1]) continue;
+                  for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                    const int64_t iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
+                    if (iw < 0 || iw >= w.in[2]) continue;
+                    acc += (int32_t(xg[ic * IDHW + (id * w.in[1] + ih) * w.in[2] + iw]) - a.x_zp) *
+                           int32_t(wo[((ic * w.k[0] + kd) * w.k[1] + kh) * w.k[2] + kw]);
+                  }
+                }
+              }
+            *out++ = int8_t(tk::requantize(acc, a.mult[size_t(oc)], a.shift[size_t(oc)], a.y_zp,
+                                           a.act_lo, a.act_hi));
+          }
+    }
+  return {std::move(y)};
+}
+
+// Weights for the depthwise DSP path (KW == 3, DW == 1): per channel and kernel row the
+// int16 pairs (w0, w1), (w1, w2), (w2, 0).
+TensorData pack_depthwise(const TensorData& w, int64_t M, int64_t KH) {
+  TensorData p(DType::I32, {M * KH * 3});
+  const int8_t* wv = w.data<int8_t>();
+  int32_t* o = p.data<int32_t>();
+  auto pack = [](int32_t lo, int32_t hi) {
+    return int32_t((uint32_t(lo) & 0xffffu) | (uint32_t(hi) << 16));
+  };
+  for (int64_t r = 0; r < M * KH; ++r) {
+    const int8_t* k = wv + r * 3;
+    *o++ = pack(k[0], k[1]);
+    *o++ = pack(k[1], k[2]);
+    *o++ = pack(k[2], 0);
+  }
+  return p;
+}
+
+void emit(EmitContext& ctx, const Node& n) {
+  const Graph& g = ctx.graph();
+  const bool has_bias = n.input(2) >= 0;
+  QConvShape s = qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
+  const QLinearAttrs a = qlinear_attrs(n, s.M);
+  const RequantTable rq = requant_table(a);
+  const TensorData& w = *g.val(n.input(1)).constant;
+  const Window3 w3 = window3(s.win);
+  const Kernel kern = kernel_of(s);
+  ctx.use("conv_s8");
+  Params p;
+  p.i("N", s.N).i("C", s.C).i("M", s.M).i("G", s.G);
+  add_window_params(p, s.win);
+  add_qlinear_params(p, a, rq.fast, has_bias);
+  const std::string P = ctx.params(p);
+  std::string wp = "nullptr";
+  if (kern == Kernel::Depthwise) {
+    if (w3.k[2] == 3 && w3.d[2] == 1)
+      wp = ctx.constant_array(DType::I32, pack_depthwise(w, s.M, w3.k[1]), "dw_pairs");
+  } else {
+    wp =
+        ctx.constant_array(DType::I32, pack_weight_pairs(w, s.M, s.K, s.M / s.G, false), "w_pairs");
+  }
+  const std::string rqa = ctx.constant_array(DType::I32, rq.table, "requant");
+  const char* fn = kern == Kernel::Pointwise   ? "qconv1x1_s8"
+                   : kern == Kernel::Depthwise ? "qconv_dw_s8"
+                                               : "qconv_s8";
+  ctx.line(fmt::format("tk::{}<{}>({}, {}, {}, {}, {}, {}, {});", fn, P, ctx.cptr(n.input(0)),
+                       ctx.cptr(n.input(1)), wp, has_bias ? ctx.cptr(n.input(2)) : "nullptr", rqa,
+                       ctx.scratch(DType::I32), ctx.ptr(n.output(0))));
+}
+
+int64_t macs(const Graph& g, const Node& n) {
+  const Shape& w = g.val(n.input(1)).shape;
+  return numel(g.val(n.output(0)).shape) * numel(Shape(w.begin() + 1, w.end()));
+}
+
+int64_t scratch_bytes(const Graph& g, const Node& n) {
+  return scratch_of(
+      qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n)));
+}
+
+OpDef qconv_def() {
+  OpDef d;
+  d.op_type = "QConv";
+  d.domain = "tinyc";
+  d.infer = infer;
+  d.eval = eval;
+  d.emit = emit;
+  d.macs = macs;
+  d.scratch_bytes = scratch_bytes;
+  return d;
+}
+
+TINYC_REGISTER_OP(qconv_def);
+
+// ---- QDQ rule: DequantizeLinear -> Conv (+ Relu/Clip) -> QuantizeLinear ----
+
+Attr ints_attr(std::vector<int64_t> v) {
+  Attr a;
+  a.kind = AttrKind::Ints;
+  a.ints = std::move(v);
+  return a;
+}
+
+bool lower_conv(Graph& g, Node& n, const QdqMatch& m) {
+  if (m.out.size() != 1 || !m.out[0].quantized() || m.out[0].q_type != DType::I8) return false;
+  if (m.in.size() < 2 || !is_int8_activation(m.in[0])) return false;
+  const QdqInput& xi = m.in[0];
+  const Shape& xs = g.val(xi.value).shape;
+  const Shape& ws = g.val(m.in[1].value).shape;
+  if (xs.size() < 3 || xs.size() > 5 || ws.size() != xs.size()) return false;
+  int32_t lo = 0, hi = 0;
+  if (!fused_act_range(n.act, m.out[0], lo, hi)) return false;
+  const int64_t M = ws[0];
+  std::vector<float> sw;
+  std::optional<TensorData> w = rule_weights(g, m.in[1], 0, M, sw);
+  if (!w) return false;
+  std::vector<int64_t> mult, shift;
+  if (!rule_multipliers(xi.scale[0], sw, m.out[0].scale, mult, shift)) return false;
+  const QdqInput none;
+  std::optional<TensorData> bias =
+      rule_bias(g, m.in.size() > 2 ? m.in[2] : none, xi.scale[0], sw, M);
+  if (!bias) return false;
+  const QConvShape s = qconv_shape(n, xs, ws, nullptr);
+  // The accumulator bound (check_accumulator_range) as a decline rather than an error.
+  double bmax = 0;
+  for (int64_t c = 0; c < M; ++c)
+    bmax = std::max(bmax, std::fabs(double(bias->data<int32_t>()[c])));
+  if (s.K >= (int64_t(1) << 16) || double(s.K) * 255.0 * 128.0 + bmax >= 2147483647.0) return false;
+  // Rewrite in place: explicit pads, int8 operands.
+  std::vector<int64_t> pads = s.win.pad_begin;
+  pads.insert(pads.end(), s.win.pad_end.begin(), s.win.pad_end.end());
+  n.attrs.erase("auto_pad");
+  n.attrs["pads"] = ints_attr(pads);
+  n.attrs["kernel_shape"] = ints_attr(s.win.kernel);
+  n.attrs["strides"] = ints_attr(s.win.strides);
+  n.attrs["dilations"] = ints_attr(s.win.dilations);
+  const std::string base = g.val(n.output(0)).name;
+  const int wv = g.add_constant(g.unique_name(base + "_w_s8"), std::move(*w));
+  const bool any_bias = m.in.size() > 2 && m.in[2].value >= 0;
+  const int bv =
+      any_bias ? g.add_constant(g.unique_name(base + "_bias_s32"), std::move(*bias)) : -1;
+  n.op_type = "QConv";
+  n.inputs = {xi.q_value, wv};
+  if (bv >= 0) n.inputs.push_back(bv);
+  n.outputs = {m.out[0].q_value};
+  set_qlinear_attrs(n, xi.zero_point[0], m.out[0], lo, hi, mult, shift);
+  return true;
+}
+
+TINYC_REGISTER_QDQ_RULE("Conv", lower_conv);
+
+} // namespace
+} // namespace tinyc::ops

@@ -1,0 +1,150 @@
+// int8 matrix products: the fully connected kernel (QGemm) and the multiply core the int8
+// convolutions share (templates/conv_s8.h).
+//
+// Every output is acc = bias[m] + sum_k (x_k - x_zp) * w[m, k] in int32, requantised with
+// the channel's multiplier (requant_s8), which gives exactly tk::requantize: the compiler's
+// reference evaluator. |x - x_zp| <= 255 and |w| <= 128, so int32 holds K < 2^16 products.
+//
+// DSP path (TK_DSP_PATH): operands are int16 pairs multiplied by SMLAD. The compiler packs the
+// weights at compile time (qmm_dsp layout below); the kernel converts activations into a small
+// scratch "column" buffer of (x - x_zp) pairs, one conversion per input element reused by every
+// output channel. Two output channels x two pixels per pass: each SMLAD operand loaded feeds two
+// products.
+#pragma once
+
+#include "dsp.h"
+#include "requant.h"
+
+#include <stdint.h>
+
+namespace tk {
+
+// Requantisation of one accumulator with the channel's parameters rq[0..2]. When P::fast_rq
+// the compiler stored (m31, half, t): the channel scale as m31 * 2^-(32 + t) with m31 < 2^31
+// and t in [1, 30], half = 2^(t-1); round half to even of acc * m31 / 2^(32+t) is then one
+// 32x32->64 multiply-accumulate, a shift and a rare tie fix, the same value tk::rescale
+// computes. Otherwise rq holds (mult, shift, 0) for tk::requantize.
+template <class P> inline int32_t requant_s8(int32_t acc, const int32_t* rq) {
+  if constexpr (P::fast_rq) {
+    const int64_t v = int64_t(acc) * rq[0] + int64_t(uint64_t(uint32_t(rq[1])) << 32);
+    const int32_t hi = int32_t(v >> 32);
+    const uint32_t lo = uint32_t(uint64_t(v));
+    int32_t q = hi >> rq[2]; // floor((p + 2^(s-1)) / 2^s): rounds half up
+    if (lo == 0 && (uint32_t(hi) << (32 - rq[2])) == 0) q &= ~1; // a tie: go to the even one
+    const int32_t y = q + P::y_zp;
+    return y < P::act_lo ? P::act_lo : y > P::act_hi ? P::act_hi : y;
+  } else {
+    return requantize(acc, rq[0], rq[1], P::y_zp, P::act_lo, P::act_hi);
+  }
+}
+
+#if TK_DSP_PATH
+
+// Two channels x NPIX pixels over KP int16 pairs. w: the channel pair's packed weights,
+// [KP][2 channels] words of two int16 k values; x: [KP][NPIX] words of the same two k values.
+template <int KP, int NPIX>
+inline void dot2_dsp(const int32_t* __restrict__ w, const i32_alias* __restrict__ x,
+                     int32_t (&acc)[2][NPIX]) {
+#pragma GCC unroll 8
+  for (int k = 0; k < KP; ++k) {
+    const int32_t w0 = w[2 * k], w1 = w[2 * k + 1];
+#pragma GCC unroll 2
+    for (int p = 0; p < NPIX; ++p) {
+      const int32_t xv = x[k * NPIX + p];
+      acc[0][p] = dsp_smlad(w0, xv, acc[0][p]);
+      acc[1][p] = dsp_smlad(w1, xv, acc[1][p]);
+    }
+  }
+}
+
+// All MCH channels of one group for NPIX pixels whose column is in x. wp: MCH rounded up to
+// even channels, [MCH/2][KP][2] words; y[m * YM + p * YP].
+template <class P, int KP, int NPIX, int MCH, int YM, int YP>
+inline void qmm_dsp(const int32_t* __restrict__ wp, const int32_t* __restrict__ bias,
+                    const int32_t* __restrict__ rq, const i32_alias* __restrict__ x,
+                    int8_t* __restrict__ y) {
+  for (int m = 0; m < MCH; m += 2) {
+    const bool two = MCH % 2 == 0 || m + 1 < MCH;
+    int32_t acc[2][NPIX];
+#pragma GCC unroll 2
+    for (int p = 0; p < NPIX; ++p) {
+      acc[0][p] = P::has_bias ? bias[m] : 0;
+      acc[1][p] = P::has_bias && two ? bias[m + 1] : 0;
+    }
+    dot2_dsp<KP, NPIX>(wp + m * KP, x, acc);
+#pragma GCC unroll 2
+    for (int p = 0; p < NPIX; ++p)
+      y[m * YM + p * YP] = int8_t(requant_s8<P>(acc[0][p], rq + 3 * m));
+    if (two)
+#pragma GCC unroll 2
+      for (int p = 0; p < NPIX; ++p)
+        y[(m + 1) * YM + p * YP] = int8_t(requant_s8<P>(acc[1][p], rq + 3 * (m + 1)));
+  }
+}
+
+// The pair (x_k - zp) of both halves' zero point: added to sign-extended bytes by SXTAB16.
+template <class P> constexpr int32_t neg_zp_pair() {
+  return int32_t((uint32_t(-P::x_zp) & 0xffffu) | (uint32_t(-P::x_zp) << 16));
+}
+
+// One row of a (K values, int8) as column words for the QGemm DSP layout: k values are
+// paired (4g, 4g+2) and (4g+1, 4g+3), the order SXTAB16 extracts them from one word.
+template <class P, int NPIX>
+inline void gemm_row_to_column(const int8_t* __restrict__ a, i32_alias* __restrict__ col, int pix) {
+  constexpr int32_t nzp = neg_zp_pair<P>();
+  constexpr int K4 = P::K / 4;
+#pragma GCC unroll 4
+  for (int g = 0; g < K4; ++g) {
+    const int32_t v = load_u32(a + 4 * g);
+    col[(2 * g) * NPIX + pix] = dsp_sxtab16(nzp, v);
+    col[(2 * g + 1) * NPIX + pix] = dsp_sxtab16_ror8(nzp, v);
+  }
+  if constexpr (P::K % 4 != 0) {
+    uint32_t v = 0; // the tail's missing values meet zero weights
+    for (int i = 0; i < P::K % 4; ++i) v |= uint32_t(uint8_t(a[4 * K4 + i])) << (8 * i);
+    col[(2 * K4) * NPIX + pix] = dsp_sxtab16(nzp, int32_t(v));
+    col[(2 * K4 + 1) * NPIX + pix] = dsp_sxtab16_ror8(nzp, int32_t(v));
+  }
+}
+
+#endif
+
+// QGemm: y[n, m] = requant(bias[m] + sum_k (a[n, k] - x_zp) * w[m, k]).
+// P: N, M, K, x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq.
+// w: [M, K] int8 (portable path); wp: packed pairs (DSP path, see gemm_row_to_column);
+// rq: [M][3]; scratch: 2 * ceil(K / 4) * 2 words.
+template <class P>
+void qgemm_s8(const int8_t* __restrict__ a, const int8_t* __restrict__ w,
+              const int32_t* __restrict__ wp, const int32_t* __restrict__ bias,
+              const int32_t* __restrict__ rq, int32_t* __restrict__ scratch,
+              int8_t* __restrict__ y) {
+#if TK_DSP_PATH
+  (void)w;
+  constexpr int KP = (P::K + 3) / 4 * 2;
+  i32_alias* col = scratch;
+  int n = 0;
+  for (; n + 1 < P::N; n += 2) {
+    gemm_row_to_column<P, 2>(a + n * P::K, col, 0);
+    gemm_row_to_column<P, 2>(a + (n + 1) * P::K, col, 1);
+    qmm_dsp<P, KP, 2, P::M, 1, P::M>(wp, bias, rq, col, y + n * P::M);
+  }
+  if constexpr (P::N % 2 != 0) {
+    gemm_row_to_column<P, 1>(a + n * P::K, col, 0);
+    qmm_dsp<P, KP, 1, P::M, 1, P::M>(wp, bias, rq, col, y + n * P::M);
+  }
+#else
+  (void)wp;
+  (void)scratch;
+  for (int n = 0; n < P::N; ++n) {
+    const int8_t* an = a + n * P::K;
+    for (int m = 0; m < P::M; ++m) {
+      const int8_t* wm = w + m * P::K;
+      int32_t acc = P::has_bias ? bias[m] : 0;
+      for (int k = 0; k < P::K; ++k) acc += (int32_t(an[k]) - P::x_zp) * int32_t(wm[k]);
+      y[n * P::M + m] = int8_t(requant_s8<P>(acc, rq + 3 * m));
+    }
+  }
+#endif
+}
+
+} // namespace tk
