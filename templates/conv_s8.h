@@ -15,7 +15,7 @@
 //   channel-pair SMLAD core; portable: direct loops, taps unrolled for interior windows.
 //
 // P: N, C, M, G, ID/IH/IW, OD/OH/OW, KD/KH/KW, SD/SH/SW, DD/DH/DW, PD/PH/PW (leading pads),
-//    x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq.
+//    x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties (templates/gemm_s8.h).
 // Weights: w int8 [M, C/G, KD, KH, KW] (portable and depthwise) and wp, packed at compile
 // time for the DSP path. rq: [M][3] requantisation parameters.
 #pragma once

@@ -23,6 +23,23 @@ namespace tk {
 // and read them back as packed pairs.
 typedef int32_t __attribute__((may_alias)) i32_alias;
 typedef int16_t __attribute__((may_alias)) i16_alias;
+typedef int64_t __attribute__((may_alias)) i64_alias;
+
+// Two consecutive words of an 8-byte aligned array with one load (LDRD on Cortex-M).
+inline void load_pair(const void* p, int32_t& lo, int32_t& hi) {
+  const uint64_t v = uint64_t(*static_cast<const i64_alias*>(p));
+  lo = int32_t(uint32_t(v));
+  hi = int32_t(uint32_t(v >> 32));
+}
+
+// Saturation of v to [-128, 127] (one SSAT on Cortex-M).
+inline int32_t sat_s8(int32_t v) {
+#if defined(__ARM_FEATURE_SAT)
+  return __builtin_arm_ssat(v, 8);
+#else
+  return v < -128 ? -128 : v > 127 ? 127 : v;
+#endif
+}
 
 // Unaligned little-endian loads (one LDR/LDRH on Cortex-M, which allows unaligned access).
 inline int32_t load_u32(const void* p) {

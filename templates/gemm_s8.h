@@ -25,37 +25,113 @@ namespace tk {
 // 32x32->64 multiply-accumulate, a shift and a rare tie fix, the same value tk::rescale
 // computes. Otherwise rq holds (mult, shift, 0) for tk::requantize.
 template <class P> inline int32_t requant_s8(int32_t acc, const int32_t* rq) {
+  int32_t y;
   if constexpr (P::fast_rq) {
     const int64_t v = int64_t(acc) * rq[0] + int64_t(uint64_t(uint32_t(rq[1])) << 32);
     const int32_t hi = int32_t(v >> 32);
-    const uint32_t lo = uint32_t(uint64_t(v));
     int32_t q = hi >> rq[2]; // floor((p + 2^(s-1)) / 2^s): rounds half up
-    if (lo == 0 && (uint32_t(hi) << (32 - rq[2])) == 0) q &= ~1; // a tie: go to the even one
-    const int32_t y = q + P::y_zp;
-    return y < P::act_lo ? P::act_lo : y > P::act_hi ? P::act_hi : y;
+    // A tie (p + 2^(s-1) a multiple of 2^s) goes to the even neighbour. The compiler proves
+    // most layers tie-free (P::ties false): with mult = m0 * 2^z, m0 odd, a tie needs
+    // |acc| >= 2^(shift-1-z), beyond the layer's accumulator bound.
+    if constexpr (P::ties)
+      if ((uint32_t(uint64_t(v)) | (uint32_t(hi) << (32 - rq[2]))) == 0) q &= ~1;
+    y = sat_s8(q + P::y_zp);
   } else {
-    return requantize(acc, rq[0], rq[1], P::y_zp, P::act_lo, P::act_hi);
+    y = requantize(acc, rq[0], rq[1], P::y_zp, -128, 127);
   }
+  if constexpr (P::act_lo > -128) y = y < P::act_lo ? P::act_lo : y;
+  if constexpr (P::act_hi < 127) y = y > P::act_hi ? P::act_hi : y;
+  return y;
 }
 
 #if TK_DSP_PATH
 
 // Two channels x NPIX pixels over KP int16 pairs. w: the channel pair's packed weights,
 // [KP][2 channels] words of two int16 k values; x: [KP][NPIX] words of the same two k values.
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+// Cortex-M: the k loop in assembly, so every step is exactly one LDRD of the two channels'
+// weight pairs, one LDRD of the two pixels' column pairs (one LDR for one pixel) and four
+// (two) SMLAD, 0.75 instructions per MAC; compilers otherwise spill or reload operands under
+// this register pressure. Eight steps per loop iteration, the remainder first.
+#define TK_DOT2_STEP2                                                                              \
+  "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                                             \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                                             \
+  "smlad %[a00], %[w0], %[x0], %[a00]\n\t"                                                         \
+  "smlad %[a01], %[w0], %[x1], %[a01]\n\t"                                                         \
+  "smlad %[a10], %[w1], %[x0], %[a10]\n\t"                                                         \
+  "smlad %[a11], %[w1], %[x1], %[a11]\n\t"
+#define TK_DOT2_STEP1                                                                              \
+  "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                                             \
+  "ldr %[x0], [%[xp]], #4\n\t"                                                                     \
+  "smlad %[a00], %[w0], %[x0], %[a00]\n\t"                                                         \
+  "smlad %[a10], %[w1], %[x0], %[a10]\n\t"
+
 template <int KP, int NPIX>
 inline void dot2_dsp(const int32_t* __restrict__ w, const i32_alias* __restrict__ x,
                      int32_t (&acc)[2][NPIX]) {
-#pragma GCC unroll 8
+  int32_t w0, w1, x0, x1, n = KP / 8;
+  int32_t a00 = acc[0][0], a10 = acc[1][0], a01 = acc[0][NPIX - 1], a11 = acc[1][NPIX - 1];
+  if constexpr (NPIX == 2) {
+    asm(".rept %c[rem]\n\t" TK_DOT2_STEP2 ".endr\n\t"
+        "cmp %[n], #0\n\t"
+        "beq 2f\n"
+        "1:\n\t"
+        ".rept 8\n\t" TK_DOT2_STEP2 ".endr\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n"
+        "2:\n\t"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [wp] "+r"(w),
+          [xp] "+r"(x), [n] "+r"(n), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0), [x1] "=&r"(x1)
+        : [rem] "i"(KP % 8)
+        : "memory", "cc");
+    acc[0][NPIX - 1] = a01;
+    acc[1][NPIX - 1] = a11;
+  } else {
+    (void)x1;
+    (void)a01;
+    (void)a11;
+    asm(".rept %c[rem]\n\t" TK_DOT2_STEP1 ".endr\n\t"
+        "cmp %[n], #0\n\t"
+        "beq 2f\n"
+        "1:\n\t"
+        ".rept 8\n\t" TK_DOT2_STEP1 ".endr\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n"
+        "2:\n\t"
+        : [a00] "+r"(a00), [a10] "+r"(a10), [wp] "+r"(w), [xp] "+r"(x), [n] "+r"(n), [w0] "=&r"(w0),
+          [w1] "=&r"(w1), [x0] "=&r"(x0)
+        : [rem] "i"(KP % 8)
+        : "memory", "cc");
+  }
+  acc[0][0] = a00;
+  acc[1][0] = a10;
+}
+#undef TK_DOT2_STEP2
+#undef TK_DOT2_STEP1
+
+#else
+
+template <int KP, int NPIX>
+inline void dot2_dsp(const int32_t* __restrict__ w, const i32_alias* __restrict__ x,
+                     int32_t (&acc)[2][NPIX]) {
+#pragma GCC unroll 32
   for (int k = 0; k < KP; ++k) {
-    const int32_t w0 = w[2 * k], w1 = w[2 * k + 1];
-#pragma GCC unroll 2
-    for (int p = 0; p < NPIX; ++p) {
-      const int32_t xv = x[k * NPIX + p];
-      acc[0][p] = dsp_smlad(w0, xv, acc[0][p]);
-      acc[1][p] = dsp_smlad(w1, xv, acc[1][p]);
+    int32_t w0, w1, x0, x1 = 0;
+    load_pair(w + 2 * k, w0, w1);
+    if constexpr (NPIX == 2)
+      load_pair(x + 2 * k, x0, x1);
+    else
+      x0 = x[k];
+    acc[0][0] = dsp_smlad(w0, x0, acc[0][0]);
+    acc[1][0] = dsp_smlad(w1, x0, acc[1][0]);
+    if constexpr (NPIX == 2) {
+      acc[0][NPIX - 1] = dsp_smlad(w0, x1, acc[0][NPIX - 1]);
+      acc[1][NPIX - 1] = dsp_smlad(w1, x1, acc[1][NPIX - 1]);
     }
   }
 }
+
+#endif
 
 // All MCH channels of one group for NPIX pixels whose column is in x. wp: MCH rounded up to
 // even channels, [MCH/2][KP][2] words; y[m * YM + p * YP].
@@ -110,7 +186,7 @@ inline void gemm_row_to_column(const int8_t* __restrict__ a, i32_alias* __restri
 #endif
 
 // QGemm: y[n, m] = requant(bias[m] + sum_k (a[n, k] - x_zp) * w[m, k]).
-// P: N, M, K, x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq.
+// P: N, M, K, x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties.
 // w: [M, K] int8 (portable path); wp: packed pairs (DSP path, see gemm_row_to_column);
 // rq: [M][3]; scratch: 2 * ceil(K / 4) * 2 words.
 template <class P>

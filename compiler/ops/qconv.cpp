@@ -158,7 +158,8 @@ void emit(EmitContext& ctx, const Node& n) {
   const bool has_bias = n.input(2) >= 0;
   QConvShape s = qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
   const QLinearAttrs a = qlinear_attrs(n, s.M);
-  const RequantTable rq = requant_table(a);
+  const TensorData* bias = has_bias ? &*g.val(n.input(2)).constant : nullptr;
+  const RequantTable rq = requant_table(a, accumulator_bound(s.K, bias));
   const TensorData& w = *g.val(n.input(1)).constant;
   const Window3 w3 = window3(s.win);
   const Kernel kern = kernel_of(s);
@@ -166,7 +167,7 @@ void emit(EmitContext& ctx, const Node& n) {
   Params p;
   p.i("N", s.N).i("C", s.C).i("M", s.M).i("G", s.G);
   add_window_params(p, s.win);
-  add_qlinear_params(p, a, rq.fast, has_bias);
+  add_qlinear_params(p, a, rq, has_bias);
   const std::string P = ctx.params(p);
   std::string wp = "nullptr";
   if (kern == Kernel::Depthwise) {

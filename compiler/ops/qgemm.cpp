@@ -72,11 +72,12 @@ void emit(EmitContext& ctx, const Node& n) {
   const bool has_bias = n.input(2) >= 0;
   QGemmShape s = qgemm_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
   const QLinearAttrs a = qlinear_attrs(n, s.M);
-  const RequantTable rq = requant_table(a);
+  const TensorData* bias = has_bias ? &*g.val(n.input(2)).constant : nullptr;
+  const RequantTable rq = requant_table(a, accumulator_bound(s.K, bias));
   ctx.use("gemm_s8");
   Params p;
   p.i("N", s.N).i("M", s.M).i("K", s.K);
-  add_qlinear_params(p, a, rq.fast, has_bias);
+  add_qlinear_params(p, a, rq, has_bias);
   const std::string P = ctx.params(p);
   const std::string wp = ctx.constant_array(
       DType::I32, pack_weight_pairs(*g.val(n.input(1)).constant, s.M, s.K, s.M, true), "w_pairs");

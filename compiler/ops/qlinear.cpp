@@ -56,18 +56,29 @@ QLinearAttrs qlinear_attrs(const Node& n, int64_t channels) {
   return a;
 }
 
-void check_accumulator_range(const Node& n, int64_t K, const TensorData* bias) {
-  double worst = double(K) * 255.0 * 128.0;
+double accumulator_bound(int64_t K, const TensorData* bias) {
   double b = 0;
   if (bias)
     for (int64_t i = 0; i < bias->size(); ++i) b = std::max(b, std::fabs(bias->get_f64(i)));
-  if (K >= (int64_t(1) << 16) || worst + b >= 2147483647.0)
-    fail("node {}: a reduction of {} int8 products (bias up to {}) is not supported", n.label(), K,
-         b);
+  return double(K) * 255.0 * 128.0 + b;
 }
 
-RequantTable requant_table(const QLinearAttrs& a) {
+void check_accumulator_range(const Node& n, int64_t K, const TensorData* bias) {
+  if (K >= (int64_t(1) << 16) || accumulator_bound(K, bias) >= 2147483647.0)
+    fail("node {}: a reduction of {} int8 products (accumulator up to {}) is not supported",
+         n.label(), K, accumulator_bound(K, bias));
+}
+
+RequantTable requant_table(const QLinearAttrs& a, double acc_bound) {
   RequantTable r;
+  // acc * mult is a tie when its low `shift` bits are 100..0: with mult = m0 * 2^z (m0 odd)
+  // that needs z < shift and acc a nonzero multiple of 2^(shift-1-z).
+  r.ties = false;
+  for (size_t c = 0; c < a.mult.size(); ++c) {
+    int z = 0;
+    while (z < 24 && ((a.mult[c] >> z) & 1) == 0) ++z;
+    if (z < a.shift[c] && std::ldexp(1.0, a.shift[c] - 1 - z) <= acc_bound) r.ties = true;
+  }
   const size_t M = a.mult.size();
   r.fast = true;
   for (int32_t s : a.shift) r.fast &= s + 7 >= 33; // m31 = mult << 7 needs a shift of 33+
@@ -120,9 +131,9 @@ TensorData pack_weight_pairs(const TensorData& w, int64_t M, int64_t K, int64_t 
   return p;
 }
 
-void add_qlinear_params(Params& p, const QLinearAttrs& a, bool fast_rq, bool has_bias) {
+void add_qlinear_params(Params& p, const QLinearAttrs& a, const RequantTable& rq, bool has_bias) {
   p.i("x_zp", a.x_zp).i("y_zp", a.y_zp).i("act_lo", a.act_lo).i("act_hi", a.act_hi);
-  p.i("has_bias", has_bias).i("fast_rq", fast_rq);
+  p.i("has_bias", has_bias).i("fast_rq", rq.fast).i("ties", rq.ties);
 }
 
 bool is_int8_activation(const QdqInput& in) {

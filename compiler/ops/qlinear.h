@@ -24,12 +24,17 @@ QLinearAttrs qlinear_attrs(const Node& n, int64_t channels);
 void check_accumulator_range(const Node& n, int64_t K, const TensorData* bias);
 
 // The kernels' [M][3] requantisation table (templates/gemm_s8.h: requant_s8); `fast` says
-// whether it holds the fast form (every channel shift large enough).
+// whether it holds the fast form (every channel shift large enough), `ties` whether some
+// accumulator within `acc_bound` can land exactly halfway between two outputs.
 struct RequantTable {
   bool fast = false;
+  bool ties = true;
   TensorData table; // int32 [M * 3]
 };
-RequantTable requant_table(const QLinearAttrs& a);
+RequantTable requant_table(const QLinearAttrs& a, double acc_bound);
+
+// The largest |accumulator| of K products plus the bias.
+double accumulator_bound(int64_t K, const TensorData* bias);
 
 // Weights w int8 [M, K] (groups of `mg` channels share one packed block each; mg == M for one
 // group) as int16 pairs for SMLAD: per group, channels rounded up to even, words
@@ -40,7 +45,7 @@ TensorData pack_weight_pairs(const TensorData& w, int64_t M, int64_t K, int64_t 
                              bool gemm_order);
 
 // Emits the common members of a QConv/QGemm parameter struct.
-void add_qlinear_params(Params& p, const QLinearAttrs& a, bool fast_rq, bool has_bias);
+void add_qlinear_params(Params& p, const QLinearAttrs& a, const RequantTable& rq, bool has_bias);
 
 // ---- QDQ rule helpers ----
 
