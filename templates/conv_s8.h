@@ -15,7 +15,7 @@
 //   channel-pair SMLAD core; portable: direct loops, taps unrolled for interior windows.
 //
 // P: N, C, M, G, ID/IH/IW, OD/OH/OW, KD/KH/KW, SD/SH/SW, DD/DH/DW, PD/PH/PW (leading pads),
-//    x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties (templates/gemm_s8.h).
+//    x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties, zp_folded (templates/gemm_s8.h).
 // Weights: w int8 [M, C/G, KD, KH, KW] (portable and depthwise) and wp, packed at compile
 // time for the DSP path. rq: [M][3] requantisation parameters.
 #pragma once
@@ -111,7 +111,7 @@ template <class P> struct DwPlane {
 };
 
 // Weights: w int8 [C, KH, KW]; wp (DSP, KW == 3 and DW == 1): per channel and kernel row the
-// words (w0, w1), (w1, w2), (w2, 0).
+// words (w0, w1), (w1, w2), (w2, 0), 0.
 // Scratch: DwPlane<P>::size int16.
 template <class P>
 void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
@@ -136,40 +136,60 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       const int32_t* rqc = rq + 3 * c;
 #if TK_DSP_PATH
       if constexpr (P::KW == 3 && P::DW == 1 && P::SW == 1 && P::KH <= 4) {
-        // Two outputs per step: with A = (x0, x1), B = (x2, x3) of a kernel row,
+        // With A = (x0, x1), B = (x2, x3), C = (x4, x5) of a kernel row (aligned pairs):
         // out0 += x0 w0 + x1 w1 + x2 w2 = SMLAD(A, w01) + SMLABT(B, w12),
-        // out1 += x1 w0 + x2 w1 + x3 w2 = SMLATB(A, w01) + SMLAD(B, w12).
-        const int32_t* wc = wp + c * 3 * P::KH;
-        int32_t w01[P::KH], w12[P::KH];
-#pragma GCC unroll 4
-        for (int kh = 0; kh < P::KH; ++kh) {
-          w01[kh] = wc[3 * kh];
-          w12[kh] = wc[3 * kh + 1];
-        }
+        // out1 += x1 w0 + x2 w1 + x3 w2 = SMLATB(A, w01) + SMLAD(B, w12),
+        // and out2, out3 the same with B, C. Four outputs per step share the row's loads; the
+        // weights of a kernel row are one LDRD.
+        const int32_t* wc = wp + c * 4 * P::KH;
         for (int oh = 0; oh < P::OH; ++oh) {
           const i16_alias* r0 = plane + oh * P::SH * Pl::stride;
           int8_t* yr = yc + oh * P::OW;
           int ow = 0;
-          for (; ow + 1 < P::OW; ow += 2) {
-            int32_t a0 = b, a1 = b;
+          for (; ow + 3 < P::OW; ow += 4) {
+            int32_t a0 = b, a1 = b, a2 = b, a3 = b;
+            // Reload the weights (one LDRD per row) rather than let the optimiser hoist them
+            // out of the loop into stack spills.
+            tk_opaque(wc);
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
-              const i32_alias* q =
-                  reinterpret_cast<const i32_alias*>(r0 + kh * P::DH * Pl::stride + ow);
-              const int32_t A = q[0], B = q[1];
-              a0 = dsp_smlabt(B, w12[kh], dsp_smlad(A, w01[kh], a0));
-              a1 = dsp_smlatb(A, w01[kh], dsp_smlad(B, w12[kh], a1));
+              const i16_alias* q = r0 + kh * P::DH * Pl::stride + ow;
+              int32_t A, B, w01, w12;
+              load_pair(q, A, B);
+              const int32_t C = reinterpret_cast<const i32_alias*>(q)[2];
+              load_pair(wc + 4 * kh, w01, w12);
+              a0 = dsp_smlabt(B, w12, dsp_smlad(A, w01, a0));
+              a1 = dsp_smlatb(A, w01, dsp_smlad(B, w12, a1));
+              a2 = dsp_smlabt(C, w12, dsp_smlad(B, w01, a2));
+              a3 = dsp_smlatb(B, w01, dsp_smlad(C, w12, a3));
             }
             yr[ow] = int8_t(requant_s8<P>(a0, rqc));
             yr[ow + 1] = int8_t(requant_s8<P>(a1, rqc));
+            yr[ow + 2] = int8_t(requant_s8<P>(a2, rqc));
+            yr[ow + 3] = int8_t(requant_s8<P>(a3, rqc));
+          }
+          if constexpr (P::OW % 4 >= 2) {
+            int32_t a0 = b, a1 = b;
+#pragma GCC unroll 4
+            for (int kh = 0; kh < P::KH; ++kh) {
+              int32_t A, B, w01, w12;
+              load_pair(r0 + kh * P::DH * Pl::stride + ow, A, B);
+              load_pair(wc + 4 * kh, w01, w12);
+              a0 = dsp_smlabt(B, w12, dsp_smlad(A, w01, a0));
+              a1 = dsp_smlatb(A, w01, dsp_smlad(B, w12, a1));
+            }
+            yr[ow] = int8_t(requant_s8<P>(a0, rqc));
+            yr[ow + 1] = int8_t(requant_s8<P>(a1, rqc));
+            ow += 2;
           }
           if constexpr (P::OW % 2 != 0) {
             int32_t a0 = b;
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
-              const i32_alias* q =
-                  reinterpret_cast<const i32_alias*>(r0 + kh * P::DH * Pl::stride + ow);
-              a0 = dsp_smlabt(q[1], w12[kh], dsp_smlad(q[0], w01[kh], a0));
+              int32_t A, B, w01, w12;
+              load_pair(r0 + kh * P::DH * Pl::stride + ow, A, B);
+              load_pair(wc + 4 * kh, w01, w12);
+              a0 = dsp_smlabt(B, w12, dsp_smlad(A, w01, a0));
             }
             yr[ow] = int8_t(requant_s8<P>(a0, rqc));
           }
@@ -178,7 +198,7 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       } else if constexpr (P::KW == 3 && P::DW == 1 && P::KH <= 4) {
         // Strided: one output per step, each kernel row one SMLAD and one SMLABB on two
         // (possibly unaligned) pair loads.
-        const int32_t* wc = wp + c * 3 * P::KH;
+        const int32_t* wc = wp + c * 4 * P::KH;
         for (int oh = 0; oh < P::OH; ++oh) {
           const i16_alias* r0 = plane + oh * P::SH * Pl::stride;
           for (int ow = 0; ow < P::OW; ++ow) {
@@ -186,8 +206,8 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
               const i16_alias* q = r0 + kh * P::DH * Pl::stride + ow * P::SW;
-              a0 = dsp_smlabb(load_u32(q + 2), wc[3 * kh + 2],
-                              dsp_smlad(load_u32(q), wc[3 * kh], a0));
+              a0 = dsp_smlabb(load_u32(q + 2), wc[4 * kh + 2],
+                              dsp_smlad(load_u32(q), wc[4 * kh], a0));
             }
             yc[oh * P::OW + ow] = int8_t(requant_s8<P>(a0, rqc));
           }

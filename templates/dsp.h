@@ -23,13 +23,34 @@ namespace tk {
 // and read them back as packed pairs.
 typedef int32_t __attribute__((may_alias)) i32_alias;
 typedef int16_t __attribute__((may_alias)) i16_alias;
-typedef int64_t __attribute__((may_alias)) i64_alias;
+typedef int64_t __attribute__((may_alias, aligned(4))) i64_alias; // LDRD needs 4
 
-// Two consecutive words of an 8-byte aligned array with one load (LDRD on Cortex-M).
+// Two consecutive words of a word-aligned array with one load (LDRD on Cortex-M).
 inline void load_pair(const void* p, int32_t& lo, int32_t& hi) {
   const uint64_t v = uint64_t(*static_cast<const i64_alias*>(p));
   lo = int32_t(uint32_t(v));
   hi = int32_t(uint32_t(v >> 32));
+}
+
+// Makes the optimiser forget what it knows about p (no code): keeps loop-invariant loads
+// inside a loop where hoisting them would only spill them to the stack.
+template <class T> inline void tk_opaque(T*& p) {
+#if defined(__GNUC__)
+  asm("" : "+r"(p));
+#else
+  (void)p;
+#endif
+}
+
+// hi(a * b) + c, the high word of the 64-bit product plus c (one SMMLA on Cortex-M).
+inline int32_t dsp_smmla(int32_t a, int32_t b, int32_t c) {
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  int32_t r;
+  asm("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+  return r;
+#else
+  return int32_t(uint32_t(uint64_t(int64_t(a) * b) >> 32) + uint32_t(c));
+#endif
 }
 
 // Saturation of v to [-128, 127] (one SSAT on Cortex-M).

@@ -19,23 +19,27 @@
 
 namespace tk {
 
-// Requantisation of one accumulator with the channel's parameters rq[0..2]. When P::fast_rq
-// the compiler stored (m31, half, t): the channel scale as m31 * 2^-(32 + t) with m31 < 2^31
-// and t in [1, 30], half = 2^(t-1); round half to even of acc * m31 / 2^(32+t) is then one
-// 32x32->64 multiply-accumulate, a shift and a rare tie fix, the same value tk::rescale
-// computes. Otherwise rq holds (mult, shift, 0) for tk::requantize.
+// Requantisation of one accumulator with the channel's parameters rq[0..2], the value
+// tk::requantize gives. When P::fast_rq the compiler stored (m31, C, t): the channel scale as
+// m31 * 2^-(32 + t) with m31 < 2^31, t in [1, 30], and C = 2^(t-1) (+ y_zp * 2^t when
+// P::zp_folded). Then floor((acc * m31 + 2^(31+t)) / 2^(32+t)), the product rounded half up,
+// is (hi(acc * m31) + C) >> t: one multiply-accumulate of the high word (SMMLA) and a shift.
+// Otherwise rq holds (mult, shift, 0) for tk::requantize.
 template <class P> inline int32_t requant_s8(int32_t acc, const int32_t* rq) {
   int32_t y;
   if constexpr (P::fast_rq) {
-    const int64_t v = int64_t(acc) * rq[0] + int64_t(uint64_t(uint32_t(rq[1])) << 32);
-    const int32_t hi = int32_t(v >> 32);
-    int32_t q = hi >> rq[2]; // floor((p + 2^(s-1)) / 2^s): rounds half up
-    // A tie (p + 2^(s-1) a multiple of 2^s) goes to the even neighbour. The compiler proves
-    // most layers tie-free (P::ties false): with mult = m0 * 2^z, m0 odd, a tie needs
-    // |acc| >= 2^(shift-1-z), beyond the layer's accumulator bound.
+    const uint64_t p = uint64_t(int64_t(acc) * rq[0]);
+    // hi(p) + C; no overflow (the compiler checked C against the accumulator bound).
+    const int32_t h =
+        P::ties ? int32_t(uint32_t(p >> 32) + uint32_t(rq[1])) : dsp_smmla(acc, rq[0], rq[1]);
+    int32_t q = h >> rq[2];
+    // A tie (acc * m31 + 2^(31+t) a multiple of 2^(32+t)) goes to the even neighbour. The
+    // compiler proves most layers tie-free (P::ties false): with mult = m0 * 2^z, m0 odd, a
+    // tie needs |acc| >= 2^(shift-1-z), beyond the layer's accumulator bound.
     if constexpr (P::ties)
-      if ((uint32_t(uint64_t(v)) | (uint32_t(hi) << (32 - rq[2]))) == 0) q &= ~1;
-    y = sat_s8(q + P::y_zp);
+      if ((uint32_t(p) | (uint32_t(h) << (32 - rq[2]))) == 0)
+        q -= (q - (P::zp_folded ? P::y_zp : 0)) & 1;
+    y = sat_s8(P::zp_folded ? q : q + P::y_zp);
   } else {
     y = requantize(acc, rq[0], rq[1], P::y_zp, -128, 127);
   }
@@ -186,7 +190,7 @@ inline void gemm_row_to_column(const int8_t* __restrict__ a, i32_alias* __restri
 #endif
 
 // QGemm: y[n, m] = requant(bias[m] + sum_k (a[n, k] - x_zp) * w[m, k]).
-// P: N, M, K, x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties.
+// P: N, M, K, x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties, zp_folded.
 // w: [M, K] int8 (portable path); wp: packed pairs (DSP path, see gemm_row_to_column);
 // rq: [M][3]; scratch: 2 * ceil(K / 4) * 2 words.
 template <class P>

@@ -136,9 +136,9 @@ std::vector<TensorData> eval(const Node& n, const Inputs& in) {
 }
 
 // Weights for the depthwise DSP path (KW == 3, DW == 1): per channel and kernel row the
-// int16 pairs (w0, w1), (w1, w2), (w2, 0).
+// int16 pairs (w0, w1), (w1, w2), (w2, 0), 0.
 TensorData pack_depthwise(const TensorData& w, int64_t M, int64_t KH) {
-  TensorData p(DType::I32, {M * KH * 3});
+  TensorData p(DType::I32, {M * KH * 4});
   const int8_t* wv = w.data<int8_t>();
   int32_t* o = p.data<int32_t>();
   auto pack = [](int32_t lo, int32_t hi) {
@@ -149,6 +149,7 @@ TensorData pack_depthwise(const TensorData& w, int64_t M, int64_t KH) {
     *o++ = pack(k[0], k[1]);
     *o++ = pack(k[1], k[2]);
     *o++ = pack(k[2], 0);
+    *o++ = 0; // rows 16 bytes apart: one LDRD loads (w0, w1), (w1, w2)
   }
   return p;
 }

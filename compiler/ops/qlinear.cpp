@@ -82,6 +82,15 @@ RequantTable requant_table(const QLinearAttrs& a, double acc_bound) {
   const size_t M = a.mult.size();
   r.fast = true;
   for (int32_t s : a.shift) r.fast &= s + 7 >= 33; // m31 = mult << 7 needs a shift of 33+
+  // The output zero point rides in the rounding constant when hi(acc * m31) + C stays in int32.
+  r.zp_folded = r.fast;
+  for (size_t c = 0; c < M && r.fast; ++c) {
+    const int s = a.shift[c] + 7;
+    if (s >= 63) continue;
+    const double hmax = acc_bound * std::ldexp(double(a.mult[c]), 7 - 32) + 1.0;
+    r.zp_folded &= hmax + std::ldexp(1.0, s - 33) + 128.0 * std::ldexp(1.0, s - 32) < 2147483647.0;
+  }
+  const int32_t zp = r.zp_folded ? a.y_zp : 0;
   r.table = TensorData(DType::I32, {int64_t(M * 3)});
   int32_t* t = r.table.data<int32_t>();
   for (size_t c = 0; c < M; ++c) {
@@ -94,11 +103,11 @@ RequantTable requant_table(const QLinearAttrs& a, double acc_bound) {
     const int s = a.shift[c] + 7;
     if (s >= 63) { // |acc * m31| < 2^62 <= 2^(s-1): always rounds to 0
       t[3 * c] = 0;
-      t[3 * c + 1] = 1;
+      t[3 * c + 1] = 2 * zp;
       t[3 * c + 2] = 1;
     } else {
       t[3 * c] = a.mult[c] << 7;
-      t[3 * c + 1] = int32_t(1) << (s - 33);
+      t[3 * c + 1] = int32_t((int64_t(1) << (s - 33)) + int64_t(zp) * (int64_t(1) << (s - 32)));
       t[3 * c + 2] = s - 32;
     }
   }
@@ -133,7 +142,7 @@ TensorData pack_weight_pairs(const TensorData& w, int64_t M, int64_t K, int64_t 
 
 void add_qlinear_params(Params& p, const QLinearAttrs& a, const RequantTable& rq, bool has_bias) {
   p.i("x_zp", a.x_zp).i("y_zp", a.y_zp).i("act_lo", a.act_lo).i("act_hi", a.act_hi);
-  p.i("has_bias", has_bias).i("fast_rq", rq.fast).i("ties", rq.ties);
+  p.i("has_bias", has_bias).i("fast_rq", rq.fast).i("ties", rq.ties).i("zp_folded", rq.zp_folded);
 }
 
 bool is_int8_activation(const QdqInput& in) {

@@ -23,12 +23,13 @@ QLinearAttrs qlinear_attrs(const Node& n, int64_t channels);
 // plus the bias. Throws "not supported" otherwise.
 void check_accumulator_range(const Node& n, int64_t K, const TensorData* bias);
 
-// The kernels' [M][3] requantisation table (templates/gemm_s8.h: requant_s8); `fast` says
-// whether it holds the fast form (every channel shift large enough), `ties` whether some
-// accumulator within `acc_bound` can land exactly halfway between two outputs.
+// The kernels' [M][3] requantisation table (templates/gemm_s8.h: requant_s8). `fast`: it
+// holds (m31, C, t), else (mult, shift, 0); `ties`: some accumulator within `acc_bound` can
+// land exactly halfway between two outputs; `zp_folded`: C includes the output zero point.
 struct RequantTable {
   bool fast = false;
   bool ties = true;
+  bool zp_folded = false;
   TensorData table; // int32 [M * 3]
 };
 RequantTable requant_table(const QLinearAttrs& a, double acc_bound);
