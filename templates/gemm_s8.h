@@ -56,7 +56,7 @@ template <class P> inline int32_t requant_s8(int32_t acc, const int32_t* rq) {
 // Cortex-M: the k loop in assembly, so every step is exactly one LDRD of the two channels'
 // weight pairs, one LDRD of the two pixels' column pairs (one LDR for one pixel) and four
 // (two) SMLAD, 0.75 instructions per MAC; compilers otherwise spill or reload operands under
-// this register pressure. Eight steps per loop iteration, the remainder first.
+// this register pressure. The remainder steps first, then eight per loop iteration.
 #define TK_DOT2_STEP2                                                                              \
   "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                                             \
   "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                                             \
@@ -70,48 +70,51 @@ template <class P> inline int32_t requant_s8(int32_t acc, const int32_t* rq) {
   "smlad %[a00], %[w0], %[x0], %[a00]\n\t"                                                         \
   "smlad %[a10], %[w1], %[x0], %[a10]\n\t"
 
+// Written out (no .rept) so the compiler sizes the asm correctly when it places literal pools.
+#define TK_X8(s) s s s s s s s s
+#define TK_DOT2_OPS2                                                                               \
+  [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [wp] "+r"(w), [xp] "+r"(x),  \
+      [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0), [x1] "=&r"(x1)
+#define TK_DOT2_OPS1                                                                               \
+  [a00] "+r"(a00), [a10] "+r"(a10), [wp] "+r"(w), [xp] "+r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1),    \
+      [x0] "=&r"(x0)
+
 template <int KP, int NPIX>
 inline void dot2_dsp(const int32_t* __restrict__ w, const i32_alias* __restrict__ x,
                      int32_t (&acc)[2][NPIX]) {
   int32_t w0, w1, x0, x1, n = KP / 8;
   int32_t a00 = acc[0][0], a10 = acc[1][0], a01 = acc[0][NPIX - 1], a11 = acc[1][NPIX - 1];
   if constexpr (NPIX == 2) {
-    asm(".rept %c[rem]\n\t" TK_DOT2_STEP2 ".endr\n\t"
-        "cmp %[n], #0\n\t"
-        "beq 2f\n"
-        "1:\n\t"
-        ".rept 8\n\t" TK_DOT2_STEP2 ".endr\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n"
-        "2:\n\t"
-        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [wp] "+r"(w),
-          [xp] "+r"(x), [n] "+r"(n), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0), [x1] "=&r"(x1)
-        : [rem] "i"(KP % 8)
-        : "memory", "cc");
+    for (int r = 0; r < KP % 8; ++r) asm(TK_DOT2_STEP2:TK_DOT2_OPS2 : : "memory");
+    if constexpr (KP >= 8)
+      asm("1:\n\t" TK_X8(TK_DOT2_STEP2) "subs %[n], %[n], #1\n\t"
+                                        "bne 1b\n\t"
+          : TK_DOT2_OPS2, [n] "+r"(n)
+          :
+          : "memory", "cc");
     acc[0][NPIX - 1] = a01;
     acc[1][NPIX - 1] = a11;
   } else {
     (void)x1;
     (void)a01;
     (void)a11;
-    asm(".rept %c[rem]\n\t" TK_DOT2_STEP1 ".endr\n\t"
-        "cmp %[n], #0\n\t"
-        "beq 2f\n"
-        "1:\n\t"
-        ".rept 8\n\t" TK_DOT2_STEP1 ".endr\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n"
-        "2:\n\t"
-        : [a00] "+r"(a00), [a10] "+r"(a10), [wp] "+r"(w), [xp] "+r"(x), [n] "+r"(n), [w0] "=&r"(w0),
-          [w1] "=&r"(w1), [x0] "=&r"(x0)
-        : [rem] "i"(KP % 8)
-        : "memory", "cc");
+    for (int r = 0; r < KP % 8; ++r) asm(TK_DOT2_STEP1:TK_DOT2_OPS1 : : "memory");
+    if constexpr (KP >= 8)
+      asm("1:\n\t" TK_X8(TK_DOT2_STEP1) "subs %[n], %[n], #1\n\t"
+                                        "bne 1b\n\t"
+          : TK_DOT2_OPS1, [n] "+r"(n)
+          :
+          : "memory", "cc");
   }
+  (void)n;
   acc[0][0] = a00;
   acc[1][0] = a10;
 }
 #undef TK_DOT2_STEP2
 #undef TK_DOT2_STEP1
+#undef TK_DOT2_OPS2
+#undef TK_DOT2_OPS1
+#undef TK_X8
 
 #else
 
