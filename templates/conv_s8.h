@@ -236,49 +236,58 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
 #if TK_DSP_PATH
 // The im2col column of output pixel (od, oh, ow) as slot `pix` of an NPIX-pixel column
 // buffer: k = (ic, kd, kh, kw) in the weights' order, value (x - x_zp) or 0 for a padded tap,
-// stored as int16 element (k / 2) * 2 * NPIX + 2 * pix + k % 2.
+// stored as int16 element (k / 2) * 2 * NPIX + 2 * pix + k % 2. Input channels go in blocks
+// of U (two when the kernel has an odd number of taps) so that every block starts a new pair
+// and each of its taps has a compile-time input offset and column slot.
+template <class P, int NPIX, bool Interior, int U>
+inline void im2col_block(const int8_t* __restrict__ xc, int base, i16_alias* __restrict__ out,
+                         int d0, int h0, int w0) {
+  constexpr int KSZ = P::KD * P::KH * P::KW, IHW = P::IH * P::IW, IDHW = P::ID * IHW;
+#pragma GCC unroll 128
+  for (int j = 0; j < U * KSZ; ++j) {
+    const int u = j / KSZ, t = j % KSZ;
+    const int kd = t / (P::KH * P::KW), kh = t / P::KW % P::KH, kw = t % P::KW;
+    const int slot = (j >> 1) * 2 * NPIX + (j & 1);
+    bool in = true;
+    if constexpr (!Interior) {
+      const int id = d0 + kd * P::DD, ih = h0 + kh * P::DH, iw = w0 + kw * P::DW;
+      in = unsigned(id) < unsigned(P::ID) && unsigned(ih) < unsigned(P::IH) &&
+           unsigned(iw) < unsigned(P::IW);
+    }
+    const int off = u * IDHW + base + (kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW;
+    out[slot] = in ? int16_t(xc[off] - P::x_zp) : int16_t(0);
+  }
+}
+
+template <class P, int NPIX, bool Interior>
+inline void im2col_pixel(const int8_t* __restrict__ xg, int d0, int h0, int w0,
+                         i16_alias* __restrict__ out) {
+  constexpr int CG = P::C / P::G, KSZ = P::KD * P::KH * P::KW;
+  constexpr int IDHW = P::ID * P::IH * P::IW;
+  constexpr int U = KSZ % 2 == 0 ? 1 : 2;
+  // Offset of the window's first tap: negative for windows starting in the leading pad, so
+  // it stays an integer and only in-range taps are read.
+  const int base = (d0 * P::IH + h0) * P::IW + w0;
+  int ic = 0;
+  for (; ic + U <= CG; ic += U, out += U * KSZ * NPIX)
+    im2col_block<P, NPIX, Interior, U>(xg + ic * IDHW, base, out, d0, h0, w0);
+  if constexpr (CG % U != 0) {
+    im2col_block<P, NPIX, Interior, 1>(xg + ic * IDHW, base, out, d0, h0, w0);
+    out[(KSZ >> 1) * 2 * NPIX + 1] = 0; // the pad slot of the last pair
+  }
+}
+
 template <class P, int NPIX>
 inline void im2col_s8(const int8_t* __restrict__ xg, int od, int oh, int ow,
                       i16_alias* __restrict__ col, int pix) {
-  constexpr int CG = P::C / P::G, KSZ = P::KD * P::KH * P::KW;
-  constexpr int IHW = P::IH * P::IW, IDHW = P::ID * IHW;
   const int d0 = od * P::SD - P::PD, h0 = oh * P::SH - P::PH, w0 = ow * P::SW - P::PW;
-  const int kd_lo = tap_lo(d0, P::DD), kd_hi = tap_hi(d0, P::DD, P::ID, P::KD);
-  const int kh_lo = tap_lo(h0, P::DH), kh_hi = tap_hi(h0, P::DH, P::IH, P::KH);
-  const int kw_lo = tap_lo(w0, P::DW), kw_hi = tap_hi(w0, P::DW, P::IW, P::KW);
-  i16_alias* out = col + 2 * pix;
-  // k -> element index; k runs over CG * KSZ.
-  auto at = [](int k) { return (k >> 1) * 2 * NPIX + (k & 1); };
-  if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
-      kw_hi == P::KW) {
-    const int8_t* xi = xg + (d0 * P::IH + h0) * P::IW + w0;
-    for (int ic = 0; ic < CG; ++ic, xi += IDHW)
-#pragma GCC unroll 4
-      for (int kd = 0; kd < P::KD; ++kd)
-#pragma GCC unroll 16
-        for (int kh = 0; kh < P::KH; ++kh)
-#pragma GCC unroll 16
-          for (int kw = 0; kw < P::KW; ++kw) {
-            const int k = ic * KSZ + (kd * P::KH + kh) * P::KW + kw;
-            out[at(k)] =
-                int16_t(xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW] - P::x_zp);
-          }
-  } else {
-    for (int ic = 0; ic < CG; ++ic)
-      for (int kd = 0; kd < P::KD; ++kd)
-        for (int kh = 0; kh < P::KH; ++kh)
-          for (int kw = 0; kw < P::KW; ++kw) {
-            const int k = ic * KSZ + (kd * P::KH + kh) * P::KW + kw;
-            const bool in =
-                kd >= kd_lo && kd < kd_hi && kh >= kh_lo && kh < kh_hi && kw >= kw_lo && kw < kw_hi;
-            out[at(k)] =
-                in ? int16_t(xg[ic * IDHW + ((d0 + kd * P::DD) * P::IH + h0 + kh * P::DH) * P::IW +
-                                w0 + kw * P::DW] -
-                             P::x_zp)
-                   : int16_t(0);
-          }
-  }
-  if constexpr ((CG * KSZ) % 2 != 0) out[at(CG * KSZ)] = 0;
+  const bool interior = d0 >= 0 && d0 + (P::KD - 1) * P::DD < P::ID && h0 >= 0 &&
+                        h0 + (P::KH - 1) * P::DH < P::IH && w0 >= 0 &&
+                        w0 + (P::KW - 1) * P::DW < P::IW;
+  if (interior)
+    im2col_pixel<P, NPIX, true>(xg, d0, h0, w0, col + 2 * pix);
+  else
+    im2col_pixel<P, NPIX, false>(xg, d0, h0, w0, col + 2 * pix);
 }
 #endif
 
