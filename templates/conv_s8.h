@@ -129,8 +129,22 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       int8_t* yc = y + (n * P::C + c) * OHW;
       for (int r = 0; r < Pl::in_rows; ++r) {
         i16_alias* row = plane + (r + P::PH) * Pl::stride + P::PW;
+        const int8_t* src = xc + r * P::IW;
+        int i = 0;
+#if TK_DSP_PATH
+        // Four values per step: SXTAB16 gives (x0, x2) and (x1, x3) minus the zero point,
+        // two pack operations put them in order.
+        constexpr int32_t nzp = neg_zp_pair<P>();
+#pragma GCC unroll 4
+        for (; i + 3 < Pl::in_cols; i += 4) {
+          const int32_t v = load_u32(src + i);
+          const uint32_t e = uint32_t(dsp_sxtab16(nzp, v)), o = uint32_t(dsp_sxtab16_ror8(nzp, v));
+          store_u32(row + i, int32_t((e & 0xffffu) | (o << 16)));
+          store_u32(row + i + 2, int32_t((o & 0xffff0000u) | (e >> 16)));
+        }
+#endif
 #pragma GCC unroll 8
-        for (int i = 0; i < Pl::in_cols; ++i) row[i] = int16_t(xc[r * P::IW + i] - P::x_zp);
+        for (; i < Pl::in_cols; ++i) row[i] = int16_t(src[i] - P::x_zp);
       }
       const int32_t b = P::has_bias ? bias[c] : 0;
       const int32_t* rqc = rq + 3 * c;

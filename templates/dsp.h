@@ -68,6 +68,9 @@ inline int32_t load_u32(const void* p) {
   memcpy(&v, p, 4);
   return v;
 }
+inline void store_u32(void* p, int32_t v) {
+  memcpy(p, &v, 4);
+}
 inline int32_t load_u16(const void* p) {
   uint16_t v;
   memcpy(&v, p, 2);
