@@ -74,8 +74,8 @@ template <class P> void qavgpool(const int8_t* x, int8_t* y) {
           if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
               kw_hi == P::KW) {
             constexpr int full = P::KD * P::KH * P::KW;
-            *out = qavg_finish<P>(qavgpool_window_sum<P>(xc + (d0 * P::IH + h0) * P::IW + w0),
-                                  full, full);
+            *out = qavg_finish<P>(qavgpool_window_sum<P>(xc + (d0 * P::IH + h0) * P::IW + w0), full,
+                                  full);
             continue;
           }
           int32_t sum = 0;

@@ -73,13 +73,13 @@ std::vector<TensorData> eval(const Node& n, const Inputs& in) {
   const int8_t *pa = a.data<int8_t>(), *pb = b.data<int8_t>();
   int8_t* py = y.data<int8_t>();
   const bool add = is_add(n);
-  for_each_broadcast_n(
-      out, {broadcast_strides(a.shape, out), broadcast_strides(b.shape, out)},
-      [&](int64_t i, const std::vector<int64_t>& pos) {
-        const int32_t da = pa[pos[0]] - p.a_zp, db = pb[pos[1]] - p.b_zp;
-        py[i] = int8_t(add ? tk::qadd_value(da, db, p.ka, p.kb, p.shift, p.y_zp, p.lo, p.hi)
-                           : tk::requantize(da * db, p.mult, p.shift, p.y_zp, p.lo, p.hi));
-      });
+  for_each_broadcast_n(out, {broadcast_strides(a.shape, out), broadcast_strides(b.shape, out)},
+                       [&](int64_t i, const std::vector<int64_t>& pos) {
+                         const int32_t da = pa[pos[0]] - p.a_zp, db = pb[pos[1]] - p.b_zp;
+                         py[i] = int8_t(
+                             add ? tk::qadd_value(da, db, p.ka, p.kb, p.shift, p.y_zp, p.lo, p.hi)
+                                 : tk::requantize(da * db, p.mult, p.shift, p.y_zp, p.lo, p.hi));
+                       });
   return {std::move(y)};
 }
 
