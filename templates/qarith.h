@@ -23,6 +23,25 @@ inline int32_t qadd_value(int32_t da, int32_t db, int64_t ka, int64_t kb, int sh
   return clamp_q(rescale(acc, 1, shift) + zp, lo, hi);
 }
 
+// QAdd with a fused LeakyRelu: a negative sum is rescaled with the factors of
+// fl(alpha * fl(s / y_s)) instead (ka_n, kb_n on 2^-shift_n).
+inline int32_t qadd_leaky_value(int32_t da, int32_t db, int64_t ka, int64_t kb, int shift,
+                                int64_t ka_n, int64_t kb_n, int shift_n, int32_t zp, int32_t lo,
+                                int32_t hi) {
+  const int64_t acc = int64_t(da) * ka + int64_t(db) * kb;
+  if (acc >= 0) return clamp_q(rescale(acc, 1, shift) + zp, lo, hi);
+  return clamp_q(rescale(int64_t(da) * ka_n + int64_t(db) * kb_n, 1, shift_n) + zp, lo, hi);
+}
+
+// QMul of one element pair, with a fused LeakyRelu when mult_n (the multiplier of
+// fl(alpha * fl(fl(a_s * b_s) / y_s))) is not 0.
+inline int32_t qmul_value(int32_t da, int32_t db, int32_t mult, int shift, int32_t mult_n,
+                          int shift_n, int32_t zp, int32_t lo, int32_t hi) {
+  const int32_t acc = da * db;
+  if (acc < 0 && mult_n != 0) return requantize(acc, mult_n, shift_n, zp, lo, hi);
+  return requantize(acc, mult, shift, zp, lo, hi);
+}
+
 // round(p / (count * 2^shift)), ties to even, for count >= 1 and shift in [1, 62], without
 // forming count * 2^shift (which may not fit 64 bits). The division is 32-bit when the
 // quotient fits, which is the common case (Cortex-M has SDIV but no 64-bit divide).

@@ -109,6 +109,7 @@ Graph binary_graph(const char* op, Shape sa, Shape sb, QP qa, QP qb, QP qy, cons
   int c = b.input("b", DType::F32, sb);
   int y = b.node1(op, {qdq(b, a, qa), qdq(b, c, qb)});
   if (std::string(act) == "Relu") y = b.node1("Relu", {y});
+  if (std::string(act) == "LeakyRelu") y = b.node1("LeakyRelu", {y}, {{"alpha", attr_f(0.15f)}});
   if (std::string(act) == "Clip")
     y = b.node1("Clip",
                 {y, b.constant("lo", scalar_f32(-0.5f)), b.constant("hi", scalar_f32(1.5f))});
@@ -118,7 +119,7 @@ Graph binary_graph(const char* op, Shape sa, Shape sb, QP qa, QP qb, QP qy, cons
 
 } // namespace
 
-TEST_CASE("QAdd and QMul: broadcasting, fused Relu/Clip, exact rounding") {
+TEST_CASE("QAdd and QMul: broadcasting, fused Relu/Clip/LeakyRelu, exact rounding") {
   std::vector<int64_t> unused;
   struct Case {
     const char* op;
@@ -132,6 +133,8 @@ TEST_CASE("QAdd and QMul: broadcasting, fused Relu/Clip, exact rounding") {
       {"Add", {1, 4, 3, 3}, {1}, {0.0123f, 10}, {0.2f, 0}, {0.07f, 12}, "Clip"},
       {"Mul", {2, 3, 5, 7}, {5, 1}, {0.031f, -3}, {0.017f, 5}, {0.011f, -1}, ""},
       {"Mul", {4, 9}, {4, 9}, {0.02f, 7}, {0.03f, -9}, {0.005f, 3}, "Relu"},
+      {"Add", {3, 5, 7}, {5, 7}, {0.031f, -3}, {0.017f, 5}, {0.013f, 20}, "LeakyRelu"},
+      {"Mul", {3, 5, 7}, {3, 1, 7}, {0.031f, -3}, {0.017f, 5}, {0.002f, 30}, "LeakyRelu"},
   };
   uint32_t seed = 1;
   for (const Case& c : cases) {
@@ -377,5 +380,30 @@ TEST_CASE("ArgMax and ArgMin read the int8 levels of a DequantizeLinear directly
     if (n.op_type == "ArgMax" || n.op_type == "ArgMin")
       CHECK(lowered.val(n.input(0)).dtype == DType::I8);
   check_lowering(g, {random_tensor(DType::F32, {3, 7, 2}, -2, 2, 90)}, "ArgMax",
+                 std::vector<float>{});
+}
+
+TEST_CASE("Data-movement ops run on int8: Gather, SpaceToDepth, MaxPool, Tile, Expand") {
+  const QP q = {0.07f, 11};
+  GraphBuilder b;
+  int x = b.input("x", DType::F32, {1, 3, 6, 4});
+  int ga = qdq(b,
+               b.node1("Gather", {qdq(b, x, q), b.constant("ix", tensor_i64({4}, {2, 0, 0, 1}))},
+                       {{"axis", attr_i(1)}}),
+               q);
+  int s2d = qdq(b, b.node1("SpaceToDepth", {ga}, {{"blocksize", attr_i(2)}}), q);
+  int mp = qdq(b,
+               b.node1("MaxPool", {s2d},
+                       {{"kernel_shape", attr_ints({2, 2})}, {"pads", attr_ints({1, 0, 0, 1})}}),
+               q);
+  int ti = qdq(b, b.node1("Tile", {mp, b.constant("rep", tensor_i64({4}, {1, 1, 2, 1}))}), q);
+  int ex = qdq(b, b.node1("Expand", {ti, b.constant("sh", tensor_i64({5}, {2, 1, 1, 1, 1}))}), q);
+  b.output(ex);
+  Graph g = b.finish();
+  Graph lowered = g;
+  run_pipeline(lowered);
+  CHECK(count(lowered, "QuantizeLinear") == 1);
+  CHECK(count(lowered, "DequantizeLinear") == 1);
+  check_lowering(g, {random_tensor(DType::F32, {1, 3, 6, 4}, -9, 9, 95)}, "Expand",
                  std::vector<float>{});
 }
