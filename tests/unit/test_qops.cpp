@@ -4,12 +4,15 @@
 // the float DequantizeLinear -> op -> QuantizeLinear graph it replaces.
 #include "compiler/compile.h"
 #include "compiler/evaluator.h"
+#include "compiler/onnx_import.h"
 #include "support/graph_builder.h"
 #include "support/host_run.h"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
 using namespace tinyc;
 using namespace tinyc::test;
@@ -406,4 +409,97 @@ TEST_CASE("Data-movement ops run on int8: Gather, SpaceToDepth, MaxPool, Tile, E
   CHECK(count(lowered, "DequantizeLinear") == 1);
   check_lowering(g, {random_tensor(DType::F32, {1, 3, 6, 4}, -9, 9, 95)}, "Expand",
                  std::vector<float>{});
+}
+
+namespace {
+
+// A float32 C-order .npy file (format 1.0), as numpy.save writes it; empty when unreadable.
+TensorData read_npy_f32(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return {};
+  unsigned char pre[10];
+  TensorData t;
+  if (std::fread(pre, 1, 10, f) == 10 && pre[6] == 1) {
+    const size_t hlen = size_t(pre[8]) | size_t(pre[9]) << 8;
+    std::string h(hlen, ' ');
+    if (std::fread(&h[0], 1, hlen, f) == hlen && h.find("'<f4'") != std::string::npos &&
+        h.find("'fortran_order': False") != std::string::npos) {
+      Shape s;
+      const size_t open = h.find('(', h.find("'shape'")), close = h.find(')', open);
+      std::string dims = h.substr(open + 1, close - open - 1);
+      for (size_t at = 0; at < dims.size();) {
+        const size_t comma = dims.find(',', at);
+        const std::string d =
+            dims.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+        if (d.find_first_of("0123456789") != std::string::npos) s.push_back(std::stoll(d));
+        if (comma == std::string::npos) break;
+        at = comma + 1;
+      }
+      t = TensorData(DType::F32, s);
+      if (std::fread(t.bytes.data(), 1, t.bytes.size(), f) != t.bytes.size()) t = {};
+    }
+  }
+  std::fclose(f);
+  return t;
+}
+
+// Sample k of a batch tensor, with the shape of one model input.
+TensorData sample(const TensorData& batch, int64_t k, const Shape& shape) {
+  TensorData t(DType::F32, shape);
+  const size_t n = t.bytes.size();
+  std::memcpy(t.bytes.data(), batch.bytes.data() + size_t(k) * n, n);
+  return t;
+}
+
+std::string mlperf_dir() {
+  for (const char* up : {"/../shared", "/../../shared"}) {
+    const std::string d = std::string(TINYC_SOURCE_DIR) + up + "/models/mlperf_tiny";
+    if (FILE* f = std::fopen((d + "/ic_resnet8/model_qdq.onnx").c_str(), "rb")) {
+      std::fclose(f);
+      return d;
+    }
+  }
+  return "";
+}
+
+} // namespace
+
+TEST_CASE("MLPerf Tiny int8 models: the lowered graph matches onnxruntime's outputs") {
+  const std::string dir = mlperf_dir();
+  if (dir.empty()) {
+    WARN("MLPerf Tiny models not found beside the project: skipped");
+    return;
+  }
+  for (const char* name : {"ic_resnet8", "kws_dscnn"}) {
+    INFO(name);
+    Graph g = import_onnx(dir + "/" + name + "/model_qdq.onnx", {});
+    run_pipeline(g);
+    CHECK(count(g, "QAveragePool") == 1);
+    CHECK(count(g, "QSoftmax") == 1);
+    if (std::string(name) == "ic_resnet8") CHECK(count(g, "QAdd") == 3);
+    const TensorData in = read_npy_f32(dir + "/" + name + "/test_in.npy");
+    const TensorData want = read_npy_f32(dir + "/" + name + "/test_out.npy");
+    REQUIRE(in.size() > 0);
+    REQUIRE(want.size() > 0);
+    const Shape& xs = g.val(g.inputs[0]).shape;
+    const Shape& ys = g.val(g.outputs[0]).shape;
+    int max_lsb = 0, top1 = 0;
+    const int64_t samples = in.shape[0];
+    for (int64_t k = 0; k < samples; ++k) {
+      const TensorData y = evaluate(g, {sample(in, k, xs)})[0];
+      const TensorData ref = sample(want, k, ys);
+      max_lsb = std::max(max_lsb, lsb_diff(y, ref, 1.0f / 256).max_lsb);
+      int64_t a = 0, b = 0;
+      for (int64_t i = 1; i < y.size(); ++i) {
+        if (y.data<float>()[i] > y.data<float>()[a]) a = i;
+        if (ref.data<float>()[i] > ref.data<float>()[b]) b = i;
+      }
+      top1 += a == b;
+      if (k == 0 && std::string(name) == "ic_resnet8") // generated code == evaluator
+        CHECK(max_abs_diff(compile_and_run(g, {sample(in, 0, xs)}, false).outputs[0], y) == 0);
+    }
+    // onnxruntime rounds float32 products; the exact integer rescale agrees on these inputs.
+    CHECK(max_lsb == 0);
+    CHECK(top1 == samples);
+  }
 }
