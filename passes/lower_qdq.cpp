@@ -118,7 +118,7 @@ static bool lower_node(Graph& g, size_t k) {
   for (int out : n.outputs) m.out.push_back(match_output(g, consumers, out));
   bool any = false;
   for (const QdqOutput& o : m.out) any |= o.quantized();
-  if (!any) return false;
+  if (!any && !qdq_rule_takes_unquantized_output(n.op_type)) return false;
   const Node before = n;
   if (!(*rule)(g, g.nodes[k], m)) {
     g.nodes[k] = before; // a rule that declines changes nothing

@@ -13,8 +13,19 @@ static std::map<std::string, QdqRule>& rules() {
   return r;
 }
 
-void register_qdq_rule(const std::string& op_type, QdqRule rule) {
+static std::map<std::string, bool>& unquantized_output_rules() {
+  static std::map<std::string, bool> r;
+  return r;
+}
+
+void register_qdq_rule(const std::string& op_type, QdqRule rule, bool unquantized_output) {
   rules()[op_type] = std::move(rule);
+  unquantized_output_rules()[op_type] = unquantized_output;
+}
+
+bool qdq_rule_takes_unquantized_output(const std::string& op_type) {
+  auto it = unquantized_output_rules().find(op_type);
+  return it != unquantized_output_rules().end() && it->second;
 }
 
 const QdqRule* find_qdq_rule(const std::string& op_type) {

@@ -48,18 +48,23 @@ struct QdqMatch {
 // when the node must stay in float. Throws only for malformed models.
 using QdqRule = std::function<bool(Graph&, Node&, const QdqMatch&)>;
 
-void register_qdq_rule(const std::string& op_type, QdqRule rule);
+// `unquantized_output`: the rule also lowers nodes none of whose outputs is quantised (ArgMax
+// reading a DequantizeLinear writes int64 indices); the driver otherwise skips such nodes.
+void register_qdq_rule(const std::string& op_type, QdqRule rule, bool unquantized_output = false);
 const QdqRule* find_qdq_rule(const std::string& op_type);
+bool qdq_rule_takes_unquantized_output(const std::string& op_type);
 
 struct QdqRuleRegistrar {
-  QdqRuleRegistrar(const char* op_type, QdqRule rule) {
-    register_qdq_rule(op_type, std::move(rule));
+  QdqRuleRegistrar(const char* op_type, QdqRule rule, bool unquantized_output = false) {
+    register_qdq_rule(op_type, std::move(rule), unquantized_output);
   }
 };
 #define TINYC_QDQ_CAT2(a, b) a##b
 #define TINYC_QDQ_CAT(a, b) TINYC_QDQ_CAT2(a, b)
 #define TINYC_REGISTER_QDQ_RULE(op_type, fn)                                                       \
   static const ::tinyc::QdqRuleRegistrar TINYC_QDQ_CAT(tinyc_qdq_rule_, __LINE__)(op_type, fn)
+#define TINYC_REGISTER_QDQ_RULE_UNQUANTIZED_OUTPUT(op_type, fn)                                    \
+  static const ::tinyc::QdqRuleRegistrar TINYC_QDQ_CAT(tinyc_qdq_rule_, __LINE__)(op_type, fn, true)
 
 // The output clamp [lo, hi] of an int8 op with a fused activation, in the output's levels;
 // false when the activation is not a clamp (LeakyRelu, Sigmoid...).
