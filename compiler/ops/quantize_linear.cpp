@@ -63,11 +63,10 @@ bool runtime_params(const Graph& g, const Node& n) {
   const bool scale_known = has_const_input(g, n, 1);
   const bool zp_known = n.input(2) < 0 || has_const_input(g, n, 2);
   if (scale_known && zp_known) return false;
+  // Per-axis parameters must be known at compile time (a model input can be frozen).
   for (size_t k = 1; k <= 2; ++k)
     if (n.input(k) >= 0 && numel(g.val(n.input(k)).shape) != 1)
-      fail("node {}: a per-axis scale or zero point computed at run time is not supported by "
-           "tinyc (only per-tensor ones)",
-           n.label());
+      const_input(g, n, k, k == 1 ? "per-axis scale" : "per-axis zero point");
   if (n.input(2) >= 0 && g.val(n.input(2)).shape != g.val(n.input(1)).shape)
     fail("node {}: zero point shape {} differs from scale shape {}", n.label(),
          shape_str(g.val(n.input(2)).shape), shape_str(g.val(n.input(1)).shape));
