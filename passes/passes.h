@@ -24,6 +24,7 @@ struct PassOptions {
 void check_supported(Graph& g);      // every op is known to tinyc; lists all that are not
 void infer_shapes(Graph& g);         // every value gets a static shape and dtype
 void fold_constants(Graph& g);       // nodes whose inputs are all known are computed now
+void expand_qoperators(Graph& g);    // QLinearConv & co. become DequantizeLinear/op/QuantizeLinear
 void remove_identity(Graph& g);      // Identity and inference-time Dropout disappear
 void fold_batchnorm(Graph& g);       // BatchNormalization merged into the Conv/Gemm before it
 void fuse_activation(Graph& g);      // Relu/Clip/LeakyRelu applied by their producer on store

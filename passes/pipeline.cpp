@@ -13,6 +13,7 @@ const std::vector<Pass>& pipeline() {
   static const std::vector<Pass> passes = {
       {"check-supported", plain(check_supported), "every op is known to tinyc"},
       {"infer-shapes", plain(infer_shapes), "static shape and dtype for every value"},
+      {"expand-qoperators", plain(expand_qoperators), "QLinear* ops become Q/DQ around float ops"},
       {"remove-identity", plain(remove_identity), "drop Identity and Dropout"},
       {"fold-constants", plain(fold_constants), "compute nodes whose inputs are known"},
       {"fold-batchnorm", plain(fold_batchnorm), "merge BatchNormalization into Conv/Gemm"},
