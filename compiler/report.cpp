@@ -45,8 +45,8 @@ PrecisionSummary precision_summary(const Graph& g) {
     if (g.val(i).dtype == DType::I8 || g.val(i).dtype == DType::U8) p.quantized = true;
   if (!p.quantized) return p;
   for (const Node& n : g.nodes) {
-    const bool conversion = n.domain.empty() &&
-                            (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear" ||
+    const bool conversion =
+        n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear" ||
                              n.op_type == "DynamicQuantizeLinear");
     if (conversion || is_view_node(g, n)) continue;
     bool computes_float = false;

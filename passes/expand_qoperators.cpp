@@ -49,8 +49,9 @@ const QOpLayout* layout_of(const Node& n) {
 }
 
 // Attributes the float op takes over from the QOperator op.
-const char* const kCarriedAttrs[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads",
-                                     "strides", "ceil_mode", "count_include_pad", "alpha"};
+const char* const kCarriedAttrs[] = {"auto_pad", "dilations", "group",     "kernel_shape",
+                                     "pads",     "strides",   "ceil_mode", "count_include_pad",
+                                     "alpha"};
 
 class Expander {
 public:
@@ -148,7 +149,8 @@ private:
     dq.opset = std::max(n_.opset, 13);
     if (axis >= 0) dq.attrs["axis"] = int_attr(axis);
     dq.inputs = {x, axis >= 0 ? scale : scalar_of(scale)};
-    if (in(triple[2]) >= 0) dq.inputs.push_back(axis >= 0 ? in(triple[2]) : scalar_of(in(triple[2])));
+    if (in(triple[2]) >= 0)
+      dq.inputs.push_back(axis >= 0 ? in(triple[2]) : scalar_of(in(triple[2])));
     dq.outputs = {new_float_value(g_.val(x).name + "_float")};
     nodes_.push_back(dq);
     return dq.outputs[0];
@@ -196,8 +198,7 @@ bool is_qoperator(const Node& n) {
 std::vector<Node> expand_qoperator(Graph& g, const Node& n) {
   const QOpLayout* l = layout_of(n);
   if (!l) fail("node {}: not a QOperator op", n.label());
-  if (n.outputs.size() != 1 || n.output(0) < 0)
-    fail("node {}: expected one output", n.label());
+  if (n.outputs.size() != 1 || n.output(0) < 0) fail("node {}: expected one output", n.label());
   return Expander(g, n).run(*l);
 }
 

@@ -18,7 +18,8 @@ static bool is_op(const Node& n, const char* op) {
 // its scale and zero point are compile-time scalars.
 static std::optional<QuantParam> per_tensor_int8(const Graph& g, const Node& n, int int_value) {
   const Value& s = g.val(n.input(1));
-  if (!s.constant || numel(s.shape) != 1 || g.val(int_value).dtype != DType::I8) return std::nullopt;
+  if (!s.constant || numel(s.shape) != 1 || g.val(int_value).dtype != DType::I8)
+    return std::nullopt;
   if (n.input(2) >= 0 && !g.val(n.input(2)).constant) return std::nullopt;
   QuantParam q;
   q.scale = float(s.constant->get_f64(0));
@@ -45,7 +46,9 @@ void int8_io(Graph& g, const PassOptions& opts) {
     std::optional<QuantParam> p;
     if (q && is_op(*q, "QuantizeLinear") && q->input(0) == in && !g.is_graph_output(in))
       p = per_tensor_int8(g, *q, q->output(0));
-    if (!p) fail("--io int8: model input '{}' is not quantised per tensor to int8{}", g.val(in).name, how);
+    if (!p)
+      fail("--io int8: model input '{}' is not quantised per tensor to int8{}", g.val(in).name,
+           how);
     const int q_value = q->output(0);
     g.nodes[size_t(readers[0])].op_type.clear();
     g.val(q_value).quant = p;
@@ -57,7 +60,8 @@ void int8_io(Graph& g, const PassOptions& opts) {
     const Node* dq = v.producer >= 0 ? &g.nodes[size_t(v.producer)] : nullptr;
     std::optional<QuantParam> p;
     if (dq && is_op(*dq, "DequantizeLinear")) p = per_tensor_int8(g, *dq, dq->input(0));
-    if (!p) fail("--io int8: model output '{}' is not dequantised per tensor from int8{}", v.name, how);
+    if (!p)
+      fail("--io int8: model output '{}' is not dequantised per tensor from int8{}", v.name, how);
     const int q_value = dq->input(0);
     g.val(q_value).quant = p;
     rename_int8(g, out, q_value);

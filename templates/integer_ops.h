@@ -39,8 +39,9 @@ void conv_integer(const TX* x, const TW* w, const TX* xzp, const TW* wzp, int32_
                 for (int kh = kh_lo; kh < kh_hi; ++kh)
                   for (int kw = kw_lo; kw < kw_hi; ++kw) {
                     const int32_t xv =
-                        int32_t(xg[ic * IDHW + ((d0 + kd * P::DD) * P::IH + h0 + kh * P::DH) * P::IW +
-                                   w0 + kw * P::DW]) -
+                        int32_t(
+                            xg[ic * IDHW + ((d0 + kd * P::DD) * P::IH + h0 + kh * P::DH) * P::IW +
+                               w0 + kw * P::DW]) -
                         zx;
                     const int32_t wv =
                         int32_t(wo[((ic * P::KD + kd) * P::KH + kh) * P::KW + kw]) - zw;
@@ -76,7 +77,8 @@ void matmul_integer(const TA* a, const TB* b, const TA* azp, const TB* bzp, int3
 // DynamicQuantizeLinear: range [min(x, 0), max(x, 0)] mapped onto [0, 255]. scale = range / 255,
 // zero point = round_half_even(clamp(-min / scale, 0, 255)), y = QuantizeLinear(x). An all-zero
 // input (scale 0) gives scale 0, zero point 0 and y = 0. P: n.
-template <class P> void dynamic_quantize_linear(const float* x, uint8_t* y, float* scale, uint8_t* zp) {
+template <class P>
+void dynamic_quantize_linear(const float* x, uint8_t* y, float* scale, uint8_t* zp) {
   float lo = 0.0f, hi = 0.0f;
   for (int i = 0; i < P::n; ++i) {
     lo = x[i] < lo ? x[i] : lo;

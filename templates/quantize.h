@@ -37,7 +37,10 @@ void quantize_linear_dynamic(const float* x, const float* scale, const T* zp, T*
   const int32_t z = zp ? int32_t(*zp) : 0;
   const bool valid = s > 0.0f && s <= 3.40282347e38f;
   for (int i = 0; i < P::n; ++i)
-    y[i] = T(valid ? quantize_value(x[i], s, z, P::lo, P::hi) : (z < P::lo ? P::lo : z > P::hi ? P::hi : z));
+    y[i] = T(valid ? quantize_value(x[i], s, z, P::lo, P::hi)
+                   : (z < P::lo   ? P::lo
+                      : z > P::hi ? P::hi
+                                  : z));
 }
 
 template <class P, class T>

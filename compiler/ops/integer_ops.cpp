@@ -98,10 +98,11 @@ OpDef conv_integer_def() {
                     for (int64_t kw = 0; kw < w.k[2]; ++kw) {
                       const int64_t iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
                       if (iw < 0 || iw >= w.in[2]) continue;
-                      acc += (in[0]->get_i64(xg + ic * IDHW + (id * w.in[1] + ih) * w.in[2] + iw) -
-                              zx) *
-                             (in[1]->get_i64(wo + ((ic * w.k[0] + kd) * w.k[1] + kh) * w.k[2] + kw) -
-                              zw);
+                      acc +=
+                          (in[0]->get_i64(xg + ic * IDHW + (id * w.in[1] + ih) * w.in[2] + iw) -
+                           zx) *
+                          (in[1]->get_i64(wo + ((ic * w.k[0] + kd) * w.k[1] + kh) * w.k[2] + kw) -
+                           zw);
                     }
                   }
                 }

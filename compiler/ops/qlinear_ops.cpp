@@ -15,8 +15,8 @@ namespace {
 
 // A graph with copies of n's inputs (constants given in `known`, or those of g) and the
 // expansion of n over them; `outs` receives the scratch ids of n's outputs.
-Graph scratch_expansion(const Graph* g, const Node& n, const Inputs* known, std::vector<Node>& nodes,
-                        std::vector<int>& outs) {
+Graph scratch_expansion(const Graph* g, const Node& n, const Inputs* known,
+                        std::vector<Node>& nodes, std::vector<int>& outs) {
   Graph s;
   s.opset = g ? g->opset : n.opset;
   Node copy = n;

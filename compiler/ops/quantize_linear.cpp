@@ -81,14 +81,14 @@ void emit_runtime_quant(EmitContext& ctx, const Node& n, bool quantize) {
   ctx.use("quantize");
   Params p;
   p.i("n", numel(x.shape)).i("lo", qmin(t)).i("hi", qmax(t));
-  const std::string zp =
-      n.input(2) >= 0 ? ctx.cptr(n.input(2)) : fmt::format("static_cast<const {}*>(nullptr)", dtype_ctype(t));
+  const std::string zp = n.input(2) >= 0
+                             ? ctx.cptr(n.input(2))
+                             : fmt::format("static_cast<const {}*>(nullptr)", dtype_ctype(t));
   ctx.line(fmt::format("tk::{}<{}, {}>({}, {}, {}, {});",
                        quantize ? "quantize_linear_dynamic" : "dequantize_linear_dynamic",
                        ctx.params(p), dtype_ctype(t), ctx.cptr(n.input(0)), ctx.cptr(n.input(1)),
                        zp, ctx.ptr(n.output(0))));
 }
-
 
 void emit_quant(EmitContext& ctx, const Node& n, bool quantize) {
   const Graph& g = ctx.graph();
