@@ -126,6 +126,7 @@ private:
     if (count == 1) return -1;
     const Shape& x = g_.val(in(k == 0 ? 0 : 3)).shape;
     const int64_t rank = int64_t(x.size());
+    if (x.empty()) fail("node {}: operand {} is a scalar", n_.label(), k);
     if (n_.op_type == "QLinearConv" && k == 1 && count == x[0]) return 0;
     if (n_.op_type == "QLinearMatMul" && rank == 2) {
       if (k == 0 && count == x[0]) return 0; // per row of a
@@ -160,8 +161,9 @@ private:
   int dequantized_bias(const QOpLayout& l) {
     const int b = in(l.bias), xs = in(l.operands[0][1]), ws = in(l.operands[1][1]);
     const Value &xv = g_.val(xs), &wv = g_.val(ws);
-    if (!xv.constant || !wv.constant)
-      fail("node {}: a bias with scales computed at run time is not supported by tinyc",
+    if (!xv.constant || !wv.constant || xv.constant->size() != 1 || wv.constant->size() < 1)
+      fail("node {}: a bias needs compile-time scalar x_scale and w_scale; other bias scales are "
+           "not supported by tinyc",
            n_.label());
     const float sx = float(xv.constant->get_f64(0));
     TensorData s(DType::F32, wv.constant->size() == 1 ? Shape{} : Shape{wv.constant->size()});
