@@ -249,7 +249,7 @@ Graph qdq_relu_graph(bool quantized_output) {
 
 } // namespace
 
-TEST_CASE("--io int8 hands the model's int8 tensors to the caller") {
+TEST_CASE("int8 I/O (--io int8) hands the model's int8 tensors to the caller") {
   Graph g = qdq_relu_graph(true);
   Graph g8 = g;
   PassOptions o;
