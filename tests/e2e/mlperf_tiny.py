@@ -13,6 +13,8 @@ mlperf_tiny/NAME, read in place): tinyc -> C++ -> host and Cortex-M4, against on
   class must be identical on every input;
 - Cortex-M4 under QEMU: the first --qemu-count inputs; outputs must be bit-identical to the
   host build's; prints instructions per inference and flash/RAM;
+- QOperator form: the model rewritten with QLinearConv / QLinearAdd / QLinearAveragePool...
+  (qdq_to_qoperator.py) must give exactly the QDQ build's outputs on the host (4 inputs);
 - --io int8: compiles again with int8 inputs/outputs, checks the scale/zero-point macros of
   model.h against info.json, feeds the quantised test inputs on the host and requires exactly
   the int8 levels of the float-I/O build's outputs.
@@ -32,6 +34,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import run_cortexm  # noqa: E402
+import onnx  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qdq_to_qoperator  # noqa: E402
 
 SKIP = 77
 
@@ -129,6 +135,24 @@ def main():
         figures.update(m4_samples=count, m4_bit_identical=bool(same.all()), m4_instructions=instr,
                        m4_model_sizes=sz)
         ok &= bool(same.all())
+
+        # The same model in QOperator form (expand-qoperators): exactly the QDQ outputs.
+        qop = onnx.load(model)
+        converted = qdq_to_qoperator.convert(qop)
+        if converted:
+            qop_path = os.path.join(work, f"{label}_qop.onnx")
+            onnx.save(qop, qop_path)
+            cpp_q = os.path.join(work, f"{label}_qop.cpp")
+            tinyc(a.tinyc, qop_path, cpp_q, f"{label}_qop", "-q")
+            nq = min(4, len(x))  # the build dominates; a few inputs show the same path
+            qrun = run_cortexm.build_and_run(cpp_q, [x[:nq]], "host",
+                                             work=os.path.join(work, "host_qop"))
+            same_q = outputs_of(qrun).view(np.uint32) == host_out[:nq].view(np.uint32)
+            print(f"  QOperator form ({converted} QLinear ops), {nq} inputs on the host: "
+                  + ("bit-identical to the QDQ build" if same_q.all() else
+                     f"DIFFERENT in {int((~same_q).sum())} of {same_q.size} values"))
+            figures["qoperator_identical"] = bool(same_q.all())
+            ok &= bool(same_q.all())
 
         # --io int8 on the host: the model's own int8 levels in and out.
         cpp8 = os.path.join(work, f"{label}_int8.cpp")
