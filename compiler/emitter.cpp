@@ -44,6 +44,13 @@ static std::string signature(const Graph& g, const std::string& name) {
   return s + ")";
 }
 
+// Scale and zero point of a quantised model input or output (--io int8): real = (q - zp) * scale.
+static std::string quant_macros(const Value& v, const std::string& prefix) {
+  if (!v.quant || dtype_is_float(v.dtype)) return "";
+  return fmt::format("#define {}_SCALE {}\n#define {}_ZERO_POINT {}\n", prefix,
+                     float_literal(v.quant->scale), prefix, v.quant->zero_point);
+}
+
 static std::string make_header(const Graph& g, const EmitOptions& o, const EmittedModel& m) {
   const std::string N = upper(o.name);
   std::string h = fmt::format(
@@ -54,11 +61,13 @@ static std::string make_header(const Graph& g, const EmitOptions& o, const Emitt
     const Value& v = g.val(g.inputs[i]);
     h += fmt::format("// input {} '{}': {} {}\n#define {}_INPUT{}_COUNT {}\n", i, v.name,
                      dtype_name(v.dtype), shape_str(v.shape), N, i, numel(v.shape));
+    h += quant_macros(v, fmt::format("{}_INPUT{}", N, i));
   }
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     const Value& v = g.val(g.outputs[i]);
     h += fmt::format("// output {} '{}': {} {}\n#define {}_OUTPUT{}_COUNT {}\n", i, v.name,
                      dtype_name(v.dtype), shape_str(v.shape), N, i, numel(v.shape));
+    h += quant_macros(v, fmt::format("{}_OUTPUT{}", N, i));
   }
   h += fmt::format("#define {}_ARENA_BYTES {}\n#define {}_ARENA_ALIGN {}\n", N, m.plan.arena_bytes,
                    N, ArenaPlan::kAlign);

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Args {
-  std::string model, output, header, name, report, dump_ir;
+  std::string model, output, header, name, report, dump_ir, io = "float";
   std::vector<std::string> input_shapes, frozen;
   bool list_ops = false, print_pipeline = false, quiet = false;
   int verbose = 0;
@@ -62,6 +62,7 @@ int run(const Args& a) {
 
   CompileOptions opts;
   opts.import = import_options(a);
+  opts.passes.quant.int8_io = a.io == "int8";
   const fs::path out(a.output);
   const fs::path header =
       a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
@@ -135,6 +136,11 @@ int main(int argc, char** argv) {
   app.add_option("--freeze-input", a.frozen,
                  "NAME=FILE.pb turns a model input into a constant read from an ONNX TensorProto "
                  "file, for inputs that decide shapes (repeatable)");
+  app.add_option("--io", a.io,
+                 "element type of the model's inputs and outputs: float (default; a quantised "
+                 "model converts at its boundary) or int8 (NAME_run takes and returns the int8 "
+                 "tensors; model.h gives their scale and zero point)")
+      ->check(CLI::IsMember({"float", "int8"}));
   app.add_option("--dump-ir", a.dump_ir,
                  "print the IR to stderr after a pass: PASS, after=PASS, import or all");
   app.add_flag("--print-pipeline", a.print_pipeline, "list the passes in order and exit");

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "../passes/plan_arena.h"
+
 #include <fmt/format.h>
 
 namespace tinyc {
@@ -33,6 +35,45 @@ static std::string grouped(int64_t v) {
   return (v < 0 ? "-" : "") + r;
 }
 
+PrecisionSummary precision_summary(const Graph& g) {
+  PrecisionSummary p;
+  for (const Node& n : g.nodes)
+    for (int o : n.outputs)
+      if (o >= 0 && (g.val(o).dtype == DType::I8 || g.val(o).dtype == DType::U8))
+        p.quantized = true;
+  for (int i : g.inputs)
+    if (g.val(i).dtype == DType::I8 || g.val(i).dtype == DType::U8) p.quantized = true;
+  if (!p.quantized) return p;
+  for (const Node& n : g.nodes) {
+    const bool conversion =
+        n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear" ||
+                             n.op_type == "DynamicQuantizeLinear");
+    if (conversion || is_view_node(g, n)) continue;
+    bool computes_float = false;
+    for (int o : n.outputs)
+      if (o >= 0 && dtype_is_float(g.val(o).dtype)) computes_float = true;
+    if (computes_float)
+      p.float_ops.push_back(&n);
+    else
+      ++p.integer_ops;
+  }
+  return p;
+}
+
+// "int8: 12 ops; float fallback: 2 ops (Softmax 'sm', Conv 'c1')"
+static std::string precision_line(const PrecisionSummary& p) {
+  std::string s = fmt::format("  int8: {} op{}; float fallback: {} op{}", p.integer_ops,
+                              p.integer_ops == 1 ? "" : "s", p.float_ops.size(),
+                              p.float_ops.size() == 1 ? "" : "s");
+  if (!p.float_ops.empty()) {
+    s += " (";
+    for (size_t i = 0; i < p.float_ops.size(); ++i)
+      s += fmt::format("{}{} '{}'", i ? ", " : "", p.float_ops[i]->op_type, p.float_ops[i]->name);
+    s += ")";
+  }
+  return s + "\n";
+}
+
 std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer) {
   std::string s;
   if (per_layer) {
@@ -50,6 +91,8 @@ std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer) 
                   "{} MACs | {} layers\n",
                   grouped(m.weight_bytes), grouped(m.plan.arena_bytes), grouped(m.plan.lower_bound),
                   grouped(m.plan.naive_bytes), grouped(m.macs), g.nodes.size());
+  const PrecisionSummary p = precision_summary(g);
+  if (p.quantized) s += precision_line(p);
   return s;
 }
 
@@ -61,6 +104,16 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
       "\"arena_naive_bytes\": {}, \"macs\": {}, \"layers\": {}}},\n",
       m.weight_bytes, m.plan.arena_bytes, m.plan.lower_bound, m.plan.naive_bytes, m.macs,
       m.layers.size());
+  const PrecisionSummary p = precision_summary(g);
+  if (p.quantized) {
+    s += fmt::format("  \"precision\": {{\"int8_ops\": {}, \"float_fallback_ops\": {}, "
+                     "\"float_fallback\": [",
+                     p.integer_ops, p.float_ops.size());
+    for (size_t i = 0; i < p.float_ops.size(); ++i)
+      s += fmt::format("{}{{\"name\": {}, \"op\": {}}}", i ? ", " : "",
+                       json_string(p.float_ops[i]->name), json_string(p.float_ops[i]->op_type));
+    s += "]},\n";
+  }
   s += "  \"inputs\": [";
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     const Value& v = g.val(g.inputs[i]);

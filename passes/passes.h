@@ -24,6 +24,7 @@ struct PassOptions {
 void check_supported(Graph& g);      // every op is known to tinyc; lists all that are not
 void infer_shapes(Graph& g);         // every value gets a static shape and dtype
 void fold_constants(Graph& g);       // nodes whose inputs are all known are computed now
+void expand_qoperators(Graph& g);    // QLinearConv & co. become DequantizeLinear/op/QuantizeLinear
 void remove_identity(Graph& g);      // Identity and inference-time Dropout disappear
 void fold_batchnorm(Graph& g);       // BatchNormalization merged into the Conv/Gemm before it
 void fuse_activation(Graph& g);      // Relu/Clip/LeakyRelu applied by their producer on store
@@ -37,6 +38,8 @@ bool fold_node(Graph& g, Node& n);
 // Post-training quantisation: calibrates activation ranges on opts.quant.calib and rewrites
 // the float graph into QDQ form (int8 weights, QuantizeLinear/DequantizeLinear pairs).
 void quantize(Graph& g, const PassOptions& opts);
+// --io int8: model inputs/outputs become the int8 tensors inside their boundary Q/DQ nodes.
+void int8_io(Graph& g, const PassOptions& opts);
 // QDQ patterns around ops with int8 kernels become those int8 ops (docs/quantization.md).
 void lower_qdq(Graph& g, const PassOptions& opts);
 

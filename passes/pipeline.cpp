@@ -13,11 +13,13 @@ const std::vector<Pass>& pipeline() {
   static const std::vector<Pass> passes = {
       {"check-supported", plain(check_supported), "every op is known to tinyc"},
       {"infer-shapes", plain(infer_shapes), "static shape and dtype for every value"},
+      {"expand-qoperators", plain(expand_qoperators), "QLinear* ops become Q/DQ around float ops"},
       {"remove-identity", plain(remove_identity), "drop Identity and Dropout"},
       {"fold-constants", plain(fold_constants), "compute nodes whose inputs are known"},
       {"fold-batchnorm", plain(fold_batchnorm), "merge BatchNormalization into Conv/Gemm"},
       {"fuse-activation", plain(fuse_activation), "apply Relu/Clip/LeakyRelu in the producer"},
       {"quantize", quantize, "calibrate and insert int8 QDQ pairs (--quantize int8)"},
+      {"int8-io", int8_io, "int8 model inputs/outputs without their Q/DQ (--io int8)"},
       {"lower-qdq", lower_qdq, "QDQ patterns become int8 kernels"},
       {"eliminate-dead-nodes", plain(eliminate_dead_nodes), "drop nodes whose results are unused"},
       {"drop-unused-outputs", plain(drop_unused_outputs), "omit optional outputs nobody reads"},

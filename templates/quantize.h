@@ -24,3 +24,30 @@ template <class P, class T> void dequantize_linear(const T* x, float* y) {
 }
 
 } // namespace tk
+
+namespace tk {
+
+// The per-tensor scale and zero point of a QuantizeLinear/DequantizeLinear computed at run time
+// (DynamicQuantizeLinear's expansion). A scale that is not a positive finite number maps every
+// element to the zero point, so a degenerate input defines a result instead of dividing by 0.
+// P: n, lo, hi. zp may be null (zero point 0).
+template <class P, class T>
+void quantize_linear_dynamic(const float* x, const float* scale, const T* zp, T* y) {
+  const float s = *scale;
+  const int32_t z = zp ? int32_t(*zp) : 0;
+  const bool valid = s > 0.0f && s <= 3.40282347e38f;
+  for (int i = 0; i < P::n; ++i)
+    y[i] = T(valid ? quantize_value(x[i], s, z, P::lo, P::hi)
+                   : (z < P::lo   ? P::lo
+                      : z > P::hi ? P::hi
+                                  : z));
+}
+
+template <class P, class T>
+void dequantize_linear_dynamic(const T* x, const float* scale, const T* zp, float* y) {
+  const float s = *scale;
+  const int32_t z = zp ? int32_t(*zp) : 0;
+  for (int i = 0; i < P::n; ++i) y[i] = float(int64_t(x[i]) - z) * s;
+}
+
+} // namespace tk

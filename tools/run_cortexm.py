@@ -7,7 +7,8 @@ and flash/RAM figures.
         [--target m4|m7|host] [--work DIR] [--save-outputs out.npy] [--json result.json]
 
 Each --input is an .npy file with one model input for N samples (shape N x <input shape>, or
-just <input shape> for one sample). The samples are linked into the firmware (or read from a
+just <input shape> for one sample), of the model's input type (int8 for a model compiled with
+--io int8; its outputs come back as int8 too). The samples are linked into the firmware (or read from a
 file on the host); each inference's output bytes are printed in hex by the target, so the
 outputs come back unchanged. Instruction counts come from SysTick under
 `-icount shift=0` (see runtime_stub/instr_counter.h): instructions, not cycles.
@@ -96,6 +97,10 @@ class ModelIO:
         for s in range(count):
             for (dtype, dims), a in zip(self.inputs, arrays):
                 one = a if a.shape == dims else a[s]
+                if one.dtype.kind == "f" and dtype not in ("float32",):
+                    # A quantised model (--io int8) takes its int8 levels, not float values.
+                    raise ValueError(f"the model takes {dtype} inputs; got a {one.dtype} array "
+                                     "(quantise it with the NAME_INPUTi_SCALE/ZERO_POINT of the header)")
                 if int(np.prod(one.shape)) != int(np.prod(dims)):
                     raise ValueError(f"input of shape {one.shape} does not fit {dims}")
                 raw = np.ascontiguousarray(one, dtype=DTYPES[dtype][1]).tobytes()

@@ -7,6 +7,7 @@
 
 #include "../quant.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tinyc::ops {
@@ -19,7 +20,10 @@ struct QuantAxis {
 };
 
 // Scale and zero point of node n applied to a tensor of shape x.
-QuantAxis quant_axis(const Node& n, const Shape& x, const TensorData& scale, const TensorData* zp) {
+// `strict` rejects scales that are not positive (compile-time parameters); the evaluator of a
+// run-time scale instead gives the kernel's defined result.
+QuantAxis quant_axis(const Node& n, const Shape& x, const TensorData& scale, const TensorData* zp,
+                     bool strict = true) {
   QuantAxis q;
   const int64_t count = scale.size();
   if (scale.shape.size() > 1) fail("node {}: the scale must be a scalar or 1-D", n.label());
@@ -38,7 +42,7 @@ QuantAxis quant_axis(const Node& n, const Shape& x, const TensorData& scale, con
   }
   for (int64_t c = 0; c < count; ++c) {
     const float s = float(scale.get_f64(c));
-    if (!(s > 0.0f) || !std::isfinite(s))
+    if (strict && (!(s > 0.0f) || !std::isfinite(s)))
       fail("node {}: scale {} is not a positive finite number", n.label(), s);
     q.scale.push_back(s);
     q.zp.push_back(zp ? zp->get_i64(c) : 0);
@@ -54,8 +58,41 @@ DType quantized_type(const Graph& g, const Node& n) {
   return n.input(2) >= 0 ? g.val(n.input(2)).dtype : DType::U8;
 }
 
+// Scale or zero point computed at run time (then it must hold one value: per tensor).
+bool runtime_params(const Graph& g, const Node& n) {
+  const bool scale_known = has_const_input(g, n, 1);
+  const bool zp_known = n.input(2) < 0 || has_const_input(g, n, 2);
+  if (scale_known && zp_known) return false;
+  // Per-axis parameters must be known at compile time (a model input can be frozen).
+  for (size_t k = 1; k <= 2; ++k)
+    if (n.input(k) >= 0 && numel(g.val(n.input(k)).shape) != 1)
+      const_input(g, n, k, k == 1 ? "per-axis scale" : "per-axis zero point");
+  if (n.input(2) >= 0 && g.val(n.input(2)).shape != g.val(n.input(1)).shape)
+    fail("node {}: zero point shape {} differs from scale shape {}", n.label(),
+         shape_str(g.val(n.input(2)).shape), shape_str(g.val(n.input(1)).shape));
+  return true;
+}
+
+// The per-tensor kernel reading scale and zero point from their buffers.
+void emit_runtime_quant(EmitContext& ctx, const Node& n, bool quantize) {
+  const Graph& g = ctx.graph();
+  const Value& x = g.val(n.input(0));
+  const DType t = quantize ? quantized_type(g, n) : x.dtype;
+  ctx.use("quantize");
+  Params p;
+  p.i("n", numel(x.shape)).i("lo", qmin(t)).i("hi", qmax(t));
+  const std::string zp = n.input(2) >= 0
+                             ? ctx.cptr(n.input(2))
+                             : fmt::format("static_cast<const {}*>(nullptr)", dtype_ctype(t));
+  ctx.line(fmt::format("tk::{}<{}, {}>({}, {}, {}, {});",
+                       quantize ? "quantize_linear_dynamic" : "dequantize_linear_dynamic",
+                       ctx.params(p), dtype_ctype(t), ctx.cptr(n.input(0)), ctx.cptr(n.input(1)),
+                       zp, ctx.ptr(n.output(0))));
+}
+
 void emit_quant(EmitContext& ctx, const Node& n, bool quantize) {
   const Graph& g = ctx.graph();
+  if (runtime_params(g, n)) return emit_runtime_quant(ctx, n, quantize);
   const Value& x = g.val(n.input(0));
   QuantAxis q = quant_axis(n, x.shape, const_input(g, n, 1, "scale"), zero_point_of(g, n));
   const DType t = quantize ? quantized_type(g, n) : x.dtype;
@@ -76,20 +113,25 @@ OpDef quantize_linear_def() {
     require_dtype(g, n, 1, {DType::F32});
     if (n.input(2) >= 0) require_dtype(g, n, 2, {DType::I8, DType::U8});
     const Value& x = input(g, n, 0);
-    quant_axis(n, x.shape, const_input(g, n, 1, "scale"), zero_point_of(g, n));
+    if (!runtime_params(g, n))
+      quant_axis(n, x.shape, const_input(g, n, 1, "scale"), zero_point_of(g, n));
     set_output(g, n, 0, quantized_type(g, n), x.shape);
   };
   d.eval = [](const Node& n, const Inputs& in) {
     const TensorData* zp = in.size() > 2 ? in[2] : nullptr;
     const DType t = zp ? zp->dtype : DType::U8;
-    QuantAxis q = quant_axis(n, in[0]->shape, *in[1], zp);
+    QuantAxis q = quant_axis(n, in[0]->shape, *in[1], zp, false);
     TensorData y(t, in[0]->shape);
     const float* x = in[0]->data<float>();
     int64_t i = 0;
     for (int64_t o = 0; o < q.outer; ++o)
-      for (int64_t c = 0; c < q.C; ++c)
+      for (int64_t c = 0; c < q.C; ++c) {
+        const float s = q.scale[size_t(c)];
+        const int32_t z = int32_t(q.zp[size_t(c)]);
+        const bool valid = s > 0.0f && std::isfinite(s); // as tk::quantize_linear_dynamic
         for (int64_t k = 0; k < q.inner; ++k, ++i)
-          y.set_f64(i, quantize_value(x[i], q.scale[size_t(c)], int32_t(q.zp[size_t(c)]), t));
+          y.set_f64(i, valid ? quantize_value(x[i], s, z, t) : std::clamp(z, qmin(t), qmax(t)));
+      }
     return std::vector<TensorData>{std::move(y)};
   };
   d.emit = [](EmitContext& ctx, const Node& n) { emit_quant(ctx, n, true); };
@@ -105,20 +147,20 @@ OpDef dequantize_linear_def() {
     if (n.input(2) >= 0 && g.val(n.input(2)).dtype != input(g, n, 0).dtype)
       fail("node {}: the zero point's type differs from the input's", n.label());
     const Value& x = input(g, n, 0);
-    quant_axis(n, x.shape, const_input(g, n, 1, "scale"), zero_point_of(g, n));
+    if (!runtime_params(g, n))
+      quant_axis(n, x.shape, const_input(g, n, 1, "scale"), zero_point_of(g, n));
     set_output(g, n, 0, DType::F32, x.shape);
   };
   d.eval = [](const Node& n, const Inputs& in) {
     const TensorData* zp = in.size() > 2 ? in[2] : nullptr;
-    QuantAxis q = quant_axis(n, in[0]->shape, *in[1], zp);
+    QuantAxis q = quant_axis(n, in[0]->shape, *in[1], zp, false);
     TensorData y(DType::F32, in[0]->shape);
     float* out = y.data<float>();
     int64_t i = 0;
     for (int64_t o = 0; o < q.outer; ++o)
       for (int64_t c = 0; c < q.C; ++c)
         for (int64_t k = 0; k < q.inner; ++k, ++i)
-          out[i] =
-              float(int32_t(in[0]->get_i64(i)) - int32_t(q.zp[size_t(c)])) * q.scale[size_t(c)];
+          out[i] = float(in[0]->get_i64(i) - q.zp[size_t(c)]) * q.scale[size_t(c)];
     return std::vector<TensorData>{std::move(y)};
   };
   d.emit = [](EmitContext& ctx, const Node& n) { emit_quant(ctx, n, false); };
