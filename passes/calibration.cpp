@@ -38,6 +38,7 @@ void ValueStats::observe_range(const float* x, int64_t n) {
 
 void ValueStats::start_histogram(int bins) {
   hist.assign(size_t(bins), 0.0);
+  zeros = 0;
 }
 
 void ValueStats::observe_histogram(const float* x, int64_t n) {
@@ -46,6 +47,10 @@ void ValueStats::observe_histogram(const float* x, int64_t n) {
   const double bins = double(hist.size());
   for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i])) continue;
+    if (x[i] == 0.0f) {
+      zeros += 1;
+      continue;
+    }
     double b = width > 0 ? (double(x[i]) - min) / width * bins : 0;
     size_t k = size_t(std::clamp(b, 0.0, bins - 1));
     hist[k] += 1;
@@ -53,7 +58,7 @@ void ValueStats::observe_histogram(const float* x, int64_t n) {
 }
 
 double ValueStats::total() const {
-  double t = 0;
+  double t = zeros;
   for (double c : hist) t += c;
   return t;
 }
@@ -85,18 +90,22 @@ double quantization_mse(const ValueStats& s, const QuantParam& q) {
     err += s.hist[k] * (clip > 0 ? clip * clip : rounding);
     total += s.hist[k];
   }
+  total += s.zeros; // zero is exact: no error
   return total > 0 ? err / total : 0.0;
 }
 
 // The value below which a fraction `tail` of the histogram lies (linear within a bin).
 static double quantile(const ValueStats& s, double tail) {
   const double target = tail * s.total();
-  const double width = (s.max - s.min) / double(s.hist.size());
+  const double bins = double(s.hist.size());
+  const double width = (s.max - s.min) / bins;
+  // The exact zeros belong to the bin holding 0.
+  const size_t zero_bin = size_t(std::clamp((0.0 - s.min) / width, 0.0, bins - 1));
   double acc = 0;
   for (size_t k = 0; k < s.hist.size(); ++k) {
-    if (acc + s.hist[k] >= target && s.hist[k] > 0)
-      return s.min + width * (double(k) + (target - acc) / s.hist[k]);
-    acc += s.hist[k];
+    const double c = s.hist[k] + (k == zero_bin ? s.zeros : 0.0);
+    if (acc + c >= target && c > 0) return s.min + width * (double(k) + (target - acc) / c);
+    acc += c;
   }
   return s.max;
 }

@@ -21,7 +21,8 @@ const char* calib_method_name(CalibMethod m);
 struct ValueStats {
   double min = 0, max = 0;
   bool seen = false;
-  std::vector<double> hist; // counts of equal-width bins over [min, max]
+  std::vector<double> hist; // counts of equal-width bins over [min, max], zeros excluded
+  double zeros = 0;         // exact zeros (after Relu, padding...): quantised without error
   void observe_range(const float* x, int64_t n);
   void start_histogram(int bins);
   void observe_histogram(const float* x, int64_t n);
