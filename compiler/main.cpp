@@ -75,6 +75,11 @@ void quantize_options(const Args& a, CompileOptions& opts) {
     return;
   }
   if (a.quantize != "int8") fail("--quantize {} is not supported (only int8)", a.quantize);
+  if (!a.calib_method.empty() && a.calib_method != "minmax" && a.calib_method != "percentile" &&
+      a.calib_method != "mse")
+    fail("--calib-method {} is not supported (minmax, percentile or mse)", a.calib_method);
+  if (!(a.calib_percentile > 50.0 && a.calib_percentile <= 100.0))
+    fail("--calib-percentile {} is not supported: give a value in (50, 100]", a.calib_percentile);
   if (a.calib.empty())
     fail("--quantize int8 needs calibration data: add --calib FILE.npy (N samples of the "
          "model input; see --help)");
@@ -188,8 +193,7 @@ int main(int argc, char** argv) {
   app.add_option("--quantize", a.quantize,
                  "int8: post-training quantisation. Activations int8 per tensor (asymmetric), "
                  "weights int8 per output channel (symmetric), biases int32; ops with an int8 "
-                 "kernel run in int8, the others in float. Needs --calib")
-      ->check(CLI::IsMember({"int8"}));
+                 "kernel run in int8, the others in float. Needs --calib");
   app.add_option("--calib", a.calib,
                  "calibration data for --quantize: a .npy file (float32, N x input shape, or N x "
                  "shape without the batch dim when the batch is 1), a folder of .npy files, or "
@@ -203,8 +207,7 @@ int main(int argc, char** argv) {
                  "percentile (clips the rarest 0.01% at each end, see --calib-percentile) or "
                  "mse (clipping bounds minimising the expected squared quantisation error over "
                  "a histogram). Default: mse, the most accurate on the bundled models "
-                 "(docs/quantization.md)")
-      ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
+                 "(docs/quantization.md)");
   app.add_option("--calib-percentile", a.calib_percentile,
                  "percentile kept by --calib-method percentile (default 99.99)");
   app.add_option("--val", a.val,
