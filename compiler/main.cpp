@@ -206,8 +206,8 @@ int main(int argc, char** argv) {
                  "how activation ranges are chosen: minmax (every calibration value fits), "
                  "percentile (clips the rarest 0.01% at each end, see --calib-percentile) or "
                  "mse (clipping bounds minimising the expected squared quantisation error over "
-                 "a histogram). Default: mse, the most accurate on the bundled models "
-                 "(docs/quantization.md)");
+                 "a histogram). Default: mse: best mean SNR on the example models and it adapts, "
+                 "clipping heavy tails only where that lowers the error (docs/quantization.md)");
   app.add_option("--calib-percentile", a.calib_percentile,
                  "percentile kept by --calib-method percentile (default 99.99)");
   app.add_option("--val", a.val,
