@@ -301,7 +301,9 @@ void quantize(Graph& g, const PassOptions& opts) {
           BiasQuant bq = quantize_bias(*g.val(in).constant, param[size_t(x)].scale, cq.scale);
           n.inputs[k] = w.constant_dq(g.val(in).name, std::move(bq.q), bq.scale, 0);
           ++weights;
-        } else if (is_data_input(orig, k) && g.val(in).constant && g.val(in).dtype == DType::F32) {
+        } else if (is_data_input(orig, k) && g.val(in).constant && g.val(in).dtype == DType::F32 &&
+                   !(k == 2 && (orig.op_type == "Conv" || orig.op_type == "Gemm"))) {
+          // (A bias that cannot be int32 stays float: int8 would lose its precision.)
           // A constant operand (e.g. of Add): per-tensor int8 over its own range.
           ValueStats s;
           s.observe_range(g.val(in).constant->data<float>(), g.val(in).constant->size());

@@ -451,3 +451,29 @@ TEST_CASE("quantize: a constant-zero activation gets a positive scale") {
   const auto out = evaluate(g, o.quant.calib[0]);
   for (int64_t i = 0; i < out[0].size(); ++i) CHECK(out[0].get_f64(i) == 0);
 }
+
+TEST_CASE("quantize: a Gemm bias that cannot be int32 (beta != 1) stays float") {
+  GraphBuilder b(13);
+  int x = b.input("x", DType::F32, {1, 4});
+  int y = b.node1("Gemm",
+                  {x, b.constant("w", random_tensor(DType::F32, {3, 4}, -1, 1, 11)),
+                   b.constant("c", random_tensor(DType::F32, {3}, -1, 1, 12))},
+                  {{"transB", attr_i(1)}, {"beta", attr_f(0.5f)}});
+  b.output(y);
+  Graph g = b.finish();
+  const Graph f = g;
+  PassOptions o;
+  o.quant.enabled = true;
+  o.quant.all_ops = true;
+  for (uint32_t i = 0; i < 8; ++i)
+    o.quant.calib.push_back({random_tensor(DType::F32, {1, 4}, -1, 1, 20 + i)});
+  quantize(g, o);
+  for (const Node& n : g.nodes)
+    if (n.op_type == "Gemm") {
+      CHECK(g.val(n.input(2)).constant);
+      CHECK(g.val(n.input(2)).name == "c");
+      REQUIRE(producer_of(g, n.input(1)));
+      CHECK(producer_of(g, n.input(1))->op_type == "DequantizeLinear");
+    }
+  CHECK(snr_db(evaluate(f, o.quant.calib[0])[0], evaluate(g, o.quant.calib[0])[0]) > 25);
+}
