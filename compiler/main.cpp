@@ -53,7 +53,8 @@ ImportOptions import_options(const Args& a) {
   return io;
 }
 
-// Progress of long steps on stderr: a self-updating line on a terminal, else a line per quarter.
+// Progress of long steps on stderr: a self-updating line on a terminal, else a line at half
+// and at the end of each.
 std::function<void(const std::string&, int64_t, int64_t)> progress_printer() {
   const bool tty = isatty(2);
   return [tty](const std::string& what, int64_t done, int64_t total) {
@@ -61,7 +62,7 @@ std::function<void(const std::string&, int64_t, int64_t)> progress_printer() {
     if (tty) {
       fmt::print(stderr, "\rtinyc: {}: {}/{} samples{}", what, done, total,
                  done == total ? "\n" : "");
-    } else if (done * 4 / total != (done - 1) * 4 / total) {
+    } else if (done * 2 / total != (done - 1) * 2 / total) {
       fmt::print(stderr, "tinyc: {}: {}/{} samples\n", what, done, total);
     }
   };

@@ -143,7 +143,10 @@ std::vector<ValueStats> calibrate(const Graph& g, const Plan& p, const QuantizeO
       for (size_t k = 0; k < g.inputs.size() && k < sample.size(); ++k)
         record(g.inputs[k], sample[k]);
       evaluate(g, sample, record);
-      if (o.progress) o.progress("calibrating", sweep * n + s + 1, sweeps * n);
+      if (o.progress)
+        o.progress(sweeps == 1 ? std::string("calibrating")
+                               : fmt::format("calibrating, sweep {} of {}", sweep + 1, sweeps),
+                   s + 1, n);
     }
   }
   return stats;
