@@ -275,7 +275,7 @@ TEST_CASE("npy: reads float32 and integer arrays, rejects what it cannot read") 
   CHECK_THROWS_WITH(read_npy("/nonexistent/x.npy"), Catch::Contains("cannot read"));
 }
 
-TEST_CASE("samples: N x shape, N x shape without the batch dim, one sample; bad ones named") {
+TEST_CASE("samples: N x shape, N x shape without the batch dim, one sample, bad ones named") {
   Value v;
   v.name = "image";
   v.dtype = DType::F32;
@@ -374,7 +374,7 @@ TEST_CASE("quantize: the QDQ graph stays close to the float graph, for every met
   }
 }
 
-TEST_CASE("quantize: whole pipeline; generated code computes what the evaluator does") {
+TEST_CASE("quantize: whole pipeline, and the generated code computes what the evaluator does") {
   Graph g = small_cnn();
   PassOptions o = quant_options("mse", true);
   run_pipeline(g, o);
