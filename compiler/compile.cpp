@@ -6,6 +6,30 @@
 
 namespace tinyc {
 
+// Which ops of a quantised graph run on int8 data and which stayed in float between QDQ pairs.
+static void record_lowering(const Graph& g, QuantizeRecord& q) {
+  q.int8_ops.clear();
+  q.float_ops.clear();
+  const auto readers = g.consumers();
+  auto is = [](const Node& n, const char* op) { return n.domain.empty() && n.op_type == op; };
+  for (const Node& n : g.nodes) {
+    if (is(n, "QuantizeLinear") || is(n, "DequantizeLinear")) continue;
+    bool int8 = false, next_to_qdq = false;
+    for (int o : n.outputs) {
+      if (o < 0) continue;
+      int8 |= g.val(o).quant.has_value();
+      for (int r : readers[size_t(o)]) next_to_qdq |= is(g.nodes[size_t(r)], "QuantizeLinear");
+    }
+    for (int in : n.inputs)
+      if (in >= 0 && g.val(in).producer >= 0 && !g.val(in).constant)
+        next_to_qdq |= is(g.nodes[size_t(g.val(in).producer)], "DequantizeLinear");
+    if (int8)
+      q.int8_ops.push_back(n.label());
+    else if (next_to_qdq)
+      q.float_ops.push_back(n.label());
+  }
+}
+
 void run_pipeline(Graph& g, const PassOptions& opts,
                   const std::function<void(const std::string&, const Graph&)>& after_pass) {
   for (const Pass& p : pipeline()) {
@@ -41,6 +65,7 @@ CompileResult compile_model(const std::string& model_path, const CompileOptions&
   note("emitting C++");
   r.model = emit_model(r.graph, opts.emit);
   if (r.quant && passes.quant.enabled) {
+    record_lowering(r.graph, *r.quant);
     const bool validation = !val.empty();
     r.accuracy = measure_quant_accuracy(
         r.quant->float_graph, r.graph, validation ? val : passes.quant.calib, labels,

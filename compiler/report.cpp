@@ -109,6 +109,12 @@ std::string quant_summary_text(const QuantizeRecord& q, const std::optional<Quan
       fmt::format("  int8: {} calibration samples, method {}, {} activations and {} "
                   "weight tensors quantised, {} ops between QDQ pairs\n",
                   q.samples, q.method, q.activations, q.weights, q.quantized_ops.size());
+  std::string fl;
+  for (size_t i = 0; i < q.float_ops.size() && i < 6; ++i) fl += (i ? ", " : "") + q.float_ops[i];
+  if (q.float_ops.size() > 6) fl += fmt::format(", ... ({} more)", q.float_ops.size() - 6);
+  s += fmt::format(
+      "  int8 kernels: {} ops; in float between QDQ pairs (no int8 kernel): {} ops{}{}\n",
+      q.int8_ops.size(), q.float_ops.size(), fl.empty() ? "" : ": ", fl);
   if (a) s += accuracy_text(*a);
   return s;
 }
@@ -125,6 +131,11 @@ std::string quant_report_json(const QuantizeRecord* q, const std::optional<Quant
                               "\"weight_tensors\": {}, \"qdq_ops\": {}",
                               json_string(q->method), q->samples, q->activations, q->weights,
                               q->quantized_ops.size());
+  for (const auto* list : {&q->int8_ops, &q->float_ops}) {
+    s += list == &q->int8_ops ? ",\n    \"int8_ops\": [" : ",\n    \"float_ops\": [";
+    for (size_t i = 0; i < list->size(); ++i) s += (i ? ", " : "") + json_string((*list)[i]);
+    s += "]";
+  }
   if (a) {
     s += fmt::format(",\n    \"accuracy\": {{\"data\": {}, \"samples\": {}, \"snr_db\": {}, "
                      "\"max_abs_error\": {}, \"top1_agreement\": {}",

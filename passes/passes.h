@@ -19,6 +19,9 @@ struct QuantizeRecord {
   int activations = 0; // activation tensors given QuantizeLinear/DequantizeLinear
   int weights = 0;     // int8 weight tensors (and int32 biases)
   std::vector<std::string> quantized_ops; // labels of the nodes placed between QDQ pairs
+  // After the whole pipeline (compile_model): ops running on int8 data, and ops left in float
+  // between DequantizeLinear and QuantizeLinear (no int8 kernel, or one that declined).
+  std::vector<std::string> int8_ops, float_ops;
 };
 
 // What the user asked of the passes that take options.

@@ -48,6 +48,15 @@ const std::set<std::string>& planned_int8_ops() {
   return ops;
 }
 
+// Ops that only move or select values: their output takes its input's quantisation, as
+// onnxruntime's quantiser does, so Q(op(DQ(x))) == op(x) and they run on int8 unchanged.
+bool shares_input_quantization(const Node& n) {
+  static const std::set<std::string> ops = {"MaxPool",   "Reshape",   "Flatten", "Squeeze",
+                                            "Unsqueeze", "Transpose", "Slice",   "Gather",
+                                            "Split",     "Pad",       "Identity"};
+  return n.domain.empty() && ops.count(n.op_type) != 0;
+}
+
 // Inputs that configure an op rather than carry its data stay as they are.
 bool is_data_input(const Node& n, size_t k) {
   if (n.op_type == "Clip" || n.op_type == "Resize" || n.op_type == "Upsample") return k == 0;
@@ -261,6 +270,15 @@ void quantize(Graph& g, const PassOptions& opts) {
     if (!p.value[v]) continue;
     const Range r = choose_range(stats[v], *method, o.percentile);
     param[v] = activation_param(r.lo, r.hi);
+  }
+
+  // In topological order, so chains (MaxPool -> Flatten) pass the parameters along.
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const int x = n.input(0);
+    if (!p.node[i] || !shares_input_quantization(n) || x < 0 || !p.value[size_t(x)]) continue;
+    for (int out : n.outputs)
+      if (out >= 0 && p.value[size_t(out)]) param[size_t(out)] = param[size_t(x)];
   }
 
   QdqWriter w(g);

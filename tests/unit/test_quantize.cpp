@@ -477,3 +477,28 @@ TEST_CASE("quantize: a Gemm bias that cannot be int32 (beta != 1) stays float") 
     }
   CHECK(snr_db(evaluate(f, o.quant.calib[0])[0], evaluate(g, o.quant.calib[0])[0]) > 25);
 }
+
+TEST_CASE("quantize: MaxPool and Flatten keep their input's quantisation, so they run on int8") {
+  Graph g = prepared_cnn();
+  quantize(g, quant_options("mse", true));
+  int checked = 0;
+  for (const Node& n : g.nodes) {
+    if (n.op_type != "MaxPool" && n.op_type != "Flatten") continue;
+    INFO(n.label());
+    const Node* dq = producer_of(g, n.input(0));
+    REQUIRE(dq);
+    REQUIRE(dq->op_type == "DequantizeLinear");
+    const Node& q = g.nodes[size_t(g.consumers()[size_t(n.output(0))].at(0))];
+    REQUIRE(q.op_type == "QuantizeLinear");
+    CHECK(g.val(q.input(1)).constant->get_f64(0) == g.val(dq->input(1)).constant->get_f64(0));
+    CHECK(g.val(q.input(2)).constant->get_i64(0) == g.val(dq->input(2)).constant->get_i64(0));
+    ++checked;
+  }
+  CHECK(checked == 2);
+  // lower-qdq then runs both on int8 (the data-movement rule exists in every build).
+  PassOptions none;
+  lower_qdq(g, none);
+  for (const Node& n : g.nodes)
+    if (n.op_type == "MaxPool" || n.op_type == "Flatten")
+      CHECK(g.val(n.output(0)).dtype == DType::I8);
+}
