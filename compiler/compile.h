@@ -4,6 +4,10 @@
 #include "../passes/passes.h"
 #include "emitter.h"
 #include "onnx_import.h"
+#include "quant_accuracy.h"
+
+#include <memory>
+#include <optional>
 
 #include <functional>
 #include <string>
@@ -14,6 +18,10 @@ struct CompileOptions {
   ImportOptions import;
   EmitOptions emit;
   PassOptions passes;
+  // --quantize int8: calibration data (sample_data.h forms), read once the input shapes are
+  // known, unless passes.quant.calib is already filled; optional validation inputs + labels.
+  std::vector<std::string> calib;
+  std::string val_inputs, val_labels;
   // Called after each pass with its name (for --dump-ir).
   std::function<void(const std::string& pass, const Graph&)> after_pass;
 };
@@ -21,6 +29,8 @@ struct CompileOptions {
 struct CompileResult {
   Graph graph; // after all passes
   EmittedModel model;
+  std::shared_ptr<QuantizeRecord> quant; // what --quantize did (null without it)
+  std::optional<QuantAccuracy> accuracy; // int8 vs float, measured after compiling
 };
 
 // Runs the pass pipeline on an imported graph.

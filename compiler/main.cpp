@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <unistd.h>
+
 using namespace tinyc;
 namespace fs = std::filesystem;
 
@@ -21,6 +23,10 @@ namespace {
 struct Args {
   std::string model, output, header, name, report, dump_ir, io = "float";
   std::vector<std::string> input_shapes, frozen;
+  std::string quantize, calib_method;
+  std::vector<std::string> calib, val;
+  double calib_percentile = 99.99;
+  bool quantize_all_ops = false;
   bool list_ops = false, print_pipeline = false, quiet = false;
   int verbose = 0;
 };
@@ -47,6 +53,50 @@ ImportOptions import_options(const Args& a) {
   return io;
 }
 
+// Progress of long steps on stderr: a self-updating line on a terminal, else a line at half
+// and at the end of each.
+std::function<void(const std::string&, int64_t, int64_t)> progress_printer() {
+  const bool tty = isatty(2);
+  return [tty](const std::string& what, int64_t done, int64_t total) {
+    if (total < 16) return;
+    if (tty) {
+      fmt::print(stderr, "\rtinyc: {}: {}/{} samples{}", what, done, total,
+                 done == total ? "\n" : "");
+    } else if (done * 2 / total != (done - 1) * 2 / total) {
+      fmt::print(stderr, "tinyc: {}: {}/{} samples\n", what, done, total);
+    }
+  };
+}
+
+void quantize_options(const Args& a, CompileOptions& opts) {
+  const bool any =
+      !a.calib.empty() || !a.val.empty() || !a.calib_method.empty() || a.quantize_all_ops;
+  if (a.quantize.empty()) {
+    if (any) fail("--calib, --calib-method, --val and --quantize-all-ops need --quantize int8");
+    return;
+  }
+  if (a.quantize != "int8") fail("--quantize {} is not supported (only int8)", a.quantize);
+  if (!a.calib_method.empty() && a.calib_method != "minmax" && a.calib_method != "percentile" &&
+      a.calib_method != "mse")
+    fail("--calib-method {} is not supported (minmax, percentile or mse)", a.calib_method);
+  if (!(a.calib_percentile > 50.0 && a.calib_percentile <= 100.0))
+    fail("--calib-percentile {} is not supported: give a value in (50, 100]", a.calib_percentile);
+  if (a.calib.empty())
+    fail("--quantize int8 needs calibration data: add --calib FILE.npy (N samples of the "
+         "model input; see --help)");
+  QuantizeOptions& q = opts.passes.quant;
+  q.enabled = true;
+  q.method = a.calib_method;
+  q.percentile = a.calib_percentile;
+  q.all_ops = a.quantize_all_ops;
+  if (!a.quiet) q.progress = progress_printer();
+  opts.calib = a.calib;
+  if (!a.val.empty()) {
+    opts.val_inputs = a.val.at(0);
+    opts.val_labels = a.val.at(1);
+  }
+}
+
 int run(const Args& a) {
   if (a.list_ops) {
     for (const auto& n : OpRegistry::instance().names()) fmt::print("{}\n", n);
@@ -63,6 +113,7 @@ int run(const Args& a) {
   CompileOptions opts;
   opts.import = import_options(a);
   opts.passes.quant.int8_io = a.io == "int8";
+  quantize_options(a, opts);
   const fs::path out(a.output);
   const fs::path header =
       a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
@@ -92,13 +143,16 @@ int run(const Args& a) {
   OutputFiles files;
   files.add(out.string(), r.model.source);
   files.add(header.string(), r.model.header);
-  if (!a.report.empty()) files.add(a.report, report_json(r.graph, r.model, opts.emit.model_file));
+  if (!a.report.empty())
+    files.add(a.report, report_json(r.graph, r.model, opts.emit.model_file,
+                                    quant_report_json(r.quant.get(), r.accuracy)));
   files.commit();
 
   if (!a.quiet) {
     fmt::print("tinyc: {} -> {} + {} ({}_run)\n", a.model, out.string(), header.string(),
                opts.emit.name);
     fmt::print("{}", summary_text(r.graph, r.model, a.verbose >= 1));
+    if (r.quant) fmt::print("{}", quant_summary_text(*r.quant, r.accuracy));
   }
   return 0;
 }
@@ -143,6 +197,34 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"float", "int8"}));
   app.add_option("--dump-ir", a.dump_ir,
                  "print the IR to stderr after a pass: PASS, after=PASS, import or all");
+  app.add_option("--quantize", a.quantize,
+                 "int8: post-training quantisation. Activations int8 per tensor (asymmetric), "
+                 "weights int8 per output channel (symmetric), biases int32; ops with an int8 "
+                 "kernel run in int8, the others in float. Needs --calib");
+  app.add_option("--calib", a.calib,
+                 "calibration data for --quantize: a .npy file (float32, N x input shape, or N x "
+                 "shape without the batch dim when the batch is 1), a folder of .npy files, or "
+                 "ONNX TensorProto .pb files (one sample each). Several inputs: NAME=PATH per "
+                 "input (repeat --calib), or a folder of sample folders holding input_0.pb, "
+                 "input_1.pb... (ONNX test-data layout). A few hundred representative samples "
+                 "of the training distribution are plenty")
+      ->allow_extra_args(false);
+  app.add_option("--calib-method", a.calib_method,
+                 "how activation ranges are chosen: minmax (every calibration value fits), "
+                 "percentile (clips the rarest 0.01% at each end, see --calib-percentile) or "
+                 "mse (clipping bounds minimising the expected squared quantisation error over "
+                 "a histogram). Default: mse: best mean SNR on the example models and it adapts, "
+                 "clipping heavy tails only where that lowers the error (docs/quantization.md)");
+  app.add_option("--calib-percentile", a.calib_percentile,
+                 "percentile kept by --calib-method percentile (default 99.99)");
+  app.add_option("--val", a.val,
+                 "X.npy Y.npy: validation inputs and integer labels; after quantising, tinyc "
+                 "reports top-1 accuracy of the int8 and the float model on them (without "
+                 "--val: SNR and max error of int8 vs float outputs on the calibration set)")
+      ->expected(2);
+  app.add_flag("--quantize-all-ops", a.quantize_all_ops,
+               "also quantise around ops that have no int8 kernel yet (they then run in float "
+               "on dequantised values): shows the accuracy a full int8 deployment would have");
   app.add_flag("--print-pipeline", a.print_pipeline, "list the passes in order and exit");
   app.add_flag("--list-ops", a.list_ops, "list the supported ONNX ops and exit");
   app.add_flag("-v,--verbose", a.verbose, "per-layer table; -vv also prints progress");

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace tinyc {
 
 static std::string json_string(const std::string& s) {
@@ -96,7 +98,8 @@ std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer) 
   return s;
 }
 
-std::string report_json(const Graph& g, const EmittedModel& m, const std::string& model_file) {
+std::string report_json(const Graph& g, const EmittedModel& m, const std::string& model_file,
+                        const std::string& extra) {
   std::string s = "{\n";
   s += fmt::format("  \"model\": {},\n", json_string(model_file));
   s += fmt::format(
@@ -150,8 +153,53 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
                      json_string(what), b.offset, b.size, b.first, b.last,
                      i + 1 < m.plan.buffers.size() ? "," : "");
   }
-  s += "    ]\n  }\n}\n";
+  s += "    ]\n  }" + (extra.empty() ? "" : ",\n" + extra) + "\n}\n";
   return s;
+}
+
+std::string quant_summary_text(const QuantizeRecord& q, const std::optional<QuantAccuracy>& a) {
+  std::string s =
+      fmt::format("  int8: {} calibration samples, method {}, {} activations and {} "
+                  "weight tensors quantised, {} ops between QDQ pairs\n",
+                  q.samples, q.method, q.activations, q.weights, q.quantized_ops.size());
+  std::string fl;
+  for (size_t i = 0; i < q.float_ops.size() && i < 6; ++i) fl += (i ? ", " : "") + q.float_ops[i];
+  if (q.float_ops.size() > 6) fl += fmt::format(", ... ({} more)", q.float_ops.size() - 6);
+  s += fmt::format(
+      "  int8 kernels: {} ops; in float between QDQ pairs (no int8 kernel): {} ops{}{}\n",
+      q.int8_ops.size(), q.float_ops.size(), fl.empty() ? "" : ": ", fl);
+  if (a) s += accuracy_text(*a);
+  return s;
+}
+
+// A finite number for JSON (which has no inf/nan), else null.
+static std::string json_number(double v) {
+  return std::isfinite(v) ? fmt::format("{:.6g}", v) : "null";
+}
+
+std::string quant_report_json(const QuantizeRecord* q, const std::optional<QuantAccuracy>& a) {
+  if (!q) return "";
+  std::string s = fmt::format("  \"quantization\": {{\"scheme\": \"int8\", \"method\": {}, "
+                              "\"calibration_samples\": {}, \"activations\": {}, "
+                              "\"weight_tensors\": {}, \"qdq_ops\": {}",
+                              json_string(q->method), q->samples, q->activations, q->weights,
+                              q->quantized_ops.size());
+  for (const auto* list : {&q->int8_ops, &q->float_ops}) {
+    s += list == &q->int8_ops ? ",\n    \"int8_ops\": [" : ",\n    \"float_ops\": [";
+    for (size_t i = 0; i < list->size(); ++i) s += (i ? ", " : "") + json_string((*list)[i]);
+    s += "]";
+  }
+  if (a) {
+    s += fmt::format(",\n    \"accuracy\": {{\"data\": {}, \"samples\": {}, \"snr_db\": {}, "
+                     "\"max_abs_error\": {}, \"top1_agreement\": {}",
+                     json_string(a->data), a->samples, a->exact ? "null" : json_number(a->snr_db),
+                     json_number(a->max_abs_error), json_number(a->top1_agreement));
+    if (a->has_labels)
+      s += fmt::format(", \"top1_float\": {}, \"top1_int8\": {}", json_number(a->top1_float),
+                       json_number(a->top1_int8));
+    s += "}";
+  }
+  return s + "}";
 }
 
 } // namespace tinyc

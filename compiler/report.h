@@ -2,6 +2,10 @@
 #pragma once
 
 #include "emitter.h"
+#include "quant_accuracy.h"
+#include "../passes/passes.h"
+
+#include <optional>
 
 #include <string>
 
@@ -19,7 +23,14 @@ PrecisionSummary precision_summary(const Graph& g);
 // Short summary: weights, arena, MACs; with per_layer, one row per layer.
 std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer);
 
-// The JSON report: per-layer op, shapes, MACs, weight bytes; arena buffers; totals.
-std::string report_json(const Graph& g, const EmittedModel& m, const std::string& model_file);
+// The JSON report: per-layer op, shapes, MACs, weight bytes; arena buffers; totals; and
+// `extra`, more top-level members ("\"key\": value" lines) when not empty.
+std::string report_json(const Graph& g, const EmittedModel& m, const std::string& model_file,
+                        const std::string& extra = "");
+
+// What --quantize did and the accuracy measured: summary lines and the report's
+// "quantization" member ("" when q is null).
+std::string quant_summary_text(const QuantizeRecord& q, const std::optional<QuantAccuracy>& a);
+std::string quant_report_json(const QuantizeRecord* q, const std::optional<QuantAccuracy>& a);
 
 } // namespace tinyc

@@ -4,17 +4,39 @@
 #include "../compiler/ir.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace tinyc {
 
+// What the quantize pass did, for the accuracy report (filled when QuantizeOptions::record
+// is set).
+struct QuantizeRecord {
+  Graph float_graph;   // the graph just before quantisation
+  std::string method;  // calibration method used
+  int64_t samples = 0; // calibration samples
+  int activations = 0; // activation tensors given QuantizeLinear/DequantizeLinear
+  int weights = 0;     // int8 weight tensors (and int32 biases)
+  std::vector<std::string> quantized_ops; // labels of the nodes placed between QDQ pairs
+  // After the whole pipeline (compile_model): ops running on int8 data, and ops left in float
+  // between DequantizeLinear and QuantizeLinear (no int8 kernel, or one that declined).
+  std::vector<std::string> int8_ops, float_ops;
+};
+
 // What the user asked of the passes that take options.
 struct QuantizeOptions {
   bool enabled = false;                       // --quantize int8
   std::vector<std::vector<TensorData>> calib; // calibration samples, each in g.inputs order
-  std::string method;                         // --calib-method
+  std::string method;                         // --calib-method (empty: the default, mse)
   bool int8_io = false;                       // --io int8: int8 model inputs and outputs
+  double percentile = 99.99;                  // --calib-percentile, for method percentile
+  // Also put QDQ pairs around ops that have no int8 rule yet (they then run in float on
+  // dequantised values): estimates the accuracy of a fully int8 deployment.
+  bool all_ops = false;
+  // Progress of long steps: (what, samples done, samples total).
+  std::function<void(const std::string&, int64_t, int64_t)> progress;
+  std::shared_ptr<QuantizeRecord> record; // out: filled by the pass when set
 };
 
 struct PassOptions {
