@@ -127,6 +127,8 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
     if (root != int(v)) ctx.set_storage(int(v), ctx.storage(root));
   }
 
+  if (o.poison_dead && m.plan.arena_bytes > 0)
+    ctx.line(fmt::format("memset({}_arena, 0x7F, {});  // poison", o.name, m.plan.arena_bytes));
   // --io-in-arena: the inputs are copied into their arena buffers first.
   for (size_t i = 0; i < g.inputs.size() && io_in_arena; ++i) {
     const int v = g.inputs[i];
@@ -139,8 +141,6 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
   std::vector<std::vector<const ArenaBuffer*>> dies_at(m.plan.order.size());
   for (const auto& b : m.plan.buffers)
     if (b.last >= 0 && size_t(b.last) < dies_at.size()) dies_at[size_t(b.last)].push_back(&b);
-  if (o.poison_dead && m.plan.arena_bytes > 0)
-    ctx.line(fmt::format("memset({}_arena, 0x7F, {});  // poison", o.name, m.plan.arena_bytes));
 
   for (size_t step = 0; step < m.plan.order.size(); ++step) {
     const size_t i = size_t(m.plan.order[step]);

@@ -50,7 +50,7 @@ std::string report_html(const Graph& g, const EmittedModel& m, const std::string
   const ArenaPlan& p = m.plan;
   const int steps = std::max<int>(1, int(m.layers.size()));
   const int64_t top = std::max<int64_t>({p.arena_bytes, p.lower_bound, 1});
-  const double W = 960, H = 480, left = 80, bottom = 40, right = 20, head = 30;
+  const double W = 960, H = 480, left = 80, bottom = 40, right = 20, head = 40;
   const double sw = W / steps, sy = H / double(top);
   auto X = [&](double step) { return left + step * sw; };
   auto Y = [&](double bytes) { return head + H - bytes * sy; };
@@ -98,9 +98,16 @@ std::string report_html(const Graph& g, const EmittedModel& m, const std::string
                   "<title>bytes alive per step</title></polyline>\n",
                   pts);
   svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.2f}\" y2=\"{2:.2f}\" stroke=\"#000\" "
-                     "stroke-dasharray=\"6,3\"/><text x=\"{0}\" y=\"{3:.2f}\">arena {4} B</text>\n",
+                     "stroke-dasharray=\"6,3\"/><text x=\"{1}\" y=\"{3:.2f}\" "
+                     "text-anchor=\"end\">arena {4} B</text>\n",
                      left, left + W, Y(double(p.arena_bytes)), Y(double(p.arena_bytes)) - 4,
                      p.arena_bytes);
+  // The peak step, marked above the plot and by a line through it.
+  svg +=
+      fmt::format("<line x1=\"{0:.2f}\" x2=\"{0:.2f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#e65100\" "
+                  "stroke-width=\"2\" stroke-dasharray=\"2,3\"/><path d=\"M{3:.2f},{1} l6,-9 "
+                  "l-12,0 z\" fill=\"#e65100\"><title>peak: {4} B alive</title></path>\n",
+                  X(peak_step + 0.5), head, head + H, X(peak_step + 0.5), live[size_t(peak_step)]);
   // Offset axis: five ticks.
   for (int k = 0; k <= 4; ++k) {
     const double bytes = double(top) * k / 4;
@@ -119,7 +126,7 @@ std::string report_html(const Graph& g, const EmittedModel& m, const std::string
   svg +=
       fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"13\">{}: arena {} B, lower bound {} B, "
                   "every buffer separate {} B</text>\n",
-                  left, head - 10, escape(model_file), p.arena_bytes, p.lower_bound, p.naive_bytes);
+                  left, head - 14, escape(model_file), p.arena_bytes, p.lower_bound, p.naive_bytes);
   svg += "</svg>\n";
 
   return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tinyc arena plan: " +
@@ -127,7 +134,8 @@ std::string report_html(const Graph& g, const EmittedModel& m, const std::string
          svg +
          "<p style=\"font-family:sans-serif;font-size:12px\">Time (execution steps) across, arena "
          "offset up. One rectangle per buffer, coloured by the layer that writes it (dashed: a "
-         "kernel's scratch buffer). Red: bytes alive per step; yellow: the peak step. Hover for "
+         "kernel's scratch buffer). Red: bytes alive per step; orange marker: the peak step. "
+         "Hover for "
          "details.</p>\n</body></html>\n";
 }
 
