@@ -124,7 +124,10 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
   }
   for (size_t v = 0; v < g.values.size(); ++v) {
     int root = m.plan.alias_of[v];
-    if (root != int(v)) ctx.set_storage(int(v), ctx.storage(root));
+    if (root == int(v)) continue;
+    Storage s = ctx.storage(root);
+    s.offset += m.plan.alias_offset[v]; // a Concat input written into its slice
+    ctx.set_storage(int(v), s);
   }
 
   if (o.poison_dead && m.plan.arena_bytes > 0)
@@ -161,6 +164,9 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
     const int64_t before = ctx.constant_bytes();
     if (is_view_node(g, n)) {
       ctx.comment(fmt::format("{} '{}': view of its input, no code", n.op_type, n.name));
+    } else if (m.plan.elided[i]) {
+      ctx.comment(fmt::format("{} '{}': its inputs were written into their slices, no code",
+                              n.op_type, n.name));
     } else {
       ctx.comment(fmt::format("{} '{}' -> {}", n.op_type, n.name, shape_str(layer.out_shape)));
       ctx.set_scratch_offset(scratch_at[i]);

@@ -71,6 +71,38 @@ bool may_overwrite(const Graph& g, const Node& n, int in, int r, int out,
   return true;
 }
 
+// A Concat whose inputs can be written by their producers straight into their slice of the
+// output: the slices are contiguous (every dimension before the axis is 1) and aligned, and
+// every input is an arena tensor of its own (not a view, not the caller's, not a constant,
+// not listed twice). Sets the byte offset of each input's slice.
+bool concat_slices(const Graph& g, const Node& n, const std::vector<int>& alias,
+                   const PlanOptions& o, std::vector<int64_t>& offsets) {
+  if (n.op_type != "Concat" || !n.domain.empty() || n.inputs.empty()) return false;
+  const int out = n.output(0);
+  if (out < 0 || alias[size_t(out)] != out || !in_arena(g, out, o)) return false;
+  if (g.is_graph_output(out)) return false;
+  const Value& y = g.val(out);
+  const int64_t rank = int64_t(y.shape.size());
+  int64_t axis = n.attr_i("axis", 0);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return false;
+  for (int64_t d = 0; d < axis; ++d)
+    if (y.shape[size_t(d)] != 1) return false;
+  int64_t at = 0;
+  offsets.clear();
+  for (size_t k = 0; k < n.inputs.size(); ++k) {
+    const int in = n.inputs[k];
+    if (in < 0 || alias[size_t(in)] != in || !in_arena(g, in, o) || g.is_graph_output(in) ||
+        g.val(in).dtype != y.dtype)
+      return false;
+    if (std::count(n.inputs.begin(), n.inputs.end(), in) != 1) return false;
+    if (at % ArenaPlan::kAlign != 0) return false;
+    offsets.push_back(at);
+    at += numel(g.val(in).shape) * int64_t(dtype_size(y.dtype));
+  }
+  return at == numel(y.shape) * int64_t(dtype_size(y.dtype));
+}
+
 // Liveness, in-place decisions and buffers for one execution order (no offsets yet).
 ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions& o) {
   ArenaPlan plan;
@@ -104,6 +136,30 @@ ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions
     }
   }
 
+  plan.alias_offset.assign(nv, 0);
+  plan.elided.assign(g.nodes.size(), 0);
+  if (o.concat_in_place) {
+    for (int p = 0; p < steps; ++p) {
+      const int ni = order[size_t(p)];
+      std::vector<int64_t> offsets;
+      if (!concat_slices(g, g.nodes[size_t(ni)], alias, o, offsets)) continue;
+      const Node& n = g.nodes[size_t(ni)];
+      const int out = n.output(0);
+      for (size_t k = 0; k < n.inputs.size(); ++k) {
+        const int in = n.inputs[k];
+        for (size_t v = 0; v < nv; ++v)
+          if (alias[v] == in) {
+            alias[v] = out;
+            plan.alias_offset[v] += offsets[k]; // a nested Concat's slices keep their place
+          }
+        first[size_t(out)] = std::min(first[size_t(out)], first[size_t(in)]);
+        last[size_t(out)] = std::max(last[size_t(out)], last[size_t(in)]);
+        first[size_t(in)] = last[size_t(in)] = -1;
+      }
+      plan.elided[size_t(ni)] = 1;
+    }
+  }
+
   if (o.inplace) {
     for (int p = 0; p < steps; ++p) {
       const int ni = order[size_t(p)];
@@ -118,6 +174,10 @@ ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions
         if (in < 0) continue;
         const int r = alias[size_t(in)];
         if (!may_overwrite(g, n, in, r, out, alias, last, p, o)) continue;
+        bool sliced = false; // part of a Concat's output: positions would not line up
+        for (int w : n.inputs)
+          sliced |= w >= 0 && alias[size_t(w)] == r && plan.alias_offset[size_t(w)] != 0;
+        if (sliced) continue;
         for (size_t v = 0; v < nv; ++v)
           if (alias[v] == out) alias[v] = r;
         last[size_t(r)] = std::max(last[size_t(r)], last[size_t(out)]);

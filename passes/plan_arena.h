@@ -19,17 +19,20 @@ struct ArenaBuffer {
 };
 
 struct PlanOptions {
-  bool inplace = true;      // elementwise ops may write over an input that dies there
-  bool schedule = true;     // try memory-aware execution orders (else the graph order)
-  bool io_in_arena = false; // model inputs and outputs get arena space too (copied in/out)
-  int effort = 3000;        // local-search placements for the chosen schedule
+  bool inplace = true;         // elementwise ops may write over an input that dies there
+  bool schedule = true;        // try memory-aware execution orders (else the graph order)
+  bool io_in_arena = false;    // model inputs and outputs get arena space too (copied in/out)
+  bool concat_in_place = true; // producers write straight into their slice of a Concat
+  int effort = 3000;           // local-search placements for the chosen schedule
 };
 
 struct ArenaPlan {
   std::vector<int> order; // execution order: node indices into g.nodes
   std::vector<ArenaBuffer> buffers;
-  std::vector<int> alias_of;   // per value: the value whose storage it shares, or itself
-  std::vector<int> inplace_of; // per node: input value it overwrites, or -1
+  std::vector<int> alias_of;         // per value: the value whose storage it shares, or itself
+  std::vector<int> inplace_of;       // per node: input value it overwrites, or -1
+  std::vector<int64_t> alias_offset; // per value: byte offset inside its alias_of storage
+  std::vector<char> elided;          // per node: a Concat whose producers wrote its slices
   int64_t arena_bytes = 0;
   int64_t naive_bytes = 0; // every buffer separate
   int64_t lower_bound = 0; // largest sum of buffers alive at the same time (chosen schedule)

@@ -242,3 +242,28 @@ TEST_CASE("placements of random intervals never overlap and are deterministic") 
                  p.offsets[size_t(j)] + bufs[size_t(j)].size <= p.offsets[size_t(i)]));
   }
 }
+
+TEST_CASE("Concat on the outermost axis costs no copy: producers write into their slices") {
+  GraphBuilder b;
+  int x = b.input("x", DType::F32, {1, 8, 3});
+  int a = b.node1("Relu", {x}), s = b.node1("Sigmoid", {x});
+  int c = b.node1("Concat", {a, s}, {{"axis", attr_i(1)}});
+  int inner = b.node1("Concat", {c, b.node1("Neg", {x})}, {{"axis", attr_i(1)}});
+  int last = b.node1("Concat", {b.node1("Abs", {inner}), b.node1("Neg", {inner})},
+                     {{"axis", attr_i(2)}}); // not contiguous per input: copied
+  b.output(b.node1("Neg", {last}));
+  Graph g = b.finish();
+  ArenaPlan p = plan_arena(g);
+  check_plan(g);
+  CHECK(p.elided[2] == 1);
+  CHECK(p.elided[4] == 1);
+  CHECK(p.elided[7] == 0);
+  CHECK(p.alias_of[size_t(a)] == inner);
+  CHECK(p.alias_offset[size_t(s)] == 8 * 3 * 4); // after a (1x8x3 floats)
+  std::vector<TensorData> in = {random_tensor(DType::F32, {1, 8, 3}, -2, 2, 5)};
+  auto ref = evaluate(g, in);
+  for (bool checking : {false, true}) {
+    auto got = compile_and_run(g, in, false, "", checking).outputs;
+    CHECK(max_abs_diff(ref[0], got[0]) <= 1e-6);
+  }
+}
