@@ -90,9 +90,10 @@ int run(const Args& a) {
   auto same_file = [](const fs::path& x, const fs::path& y) {
     return fs::absolute(x).lexically_normal() == fs::absolute(y).lexically_normal();
   };
-  for (const std::string* rep : {&a.report, &a.report_html})
+  for (const auto& [rep, flag] :
+       {std::pair{&a.report, "--report"}, {&a.report_html, "--report-html"}})
     if (!rep->empty() && (same_file(*rep, out) || same_file(*rep, header)))
-      fail("the report '{}' would overwrite the generated code; pick another name", *rep);
+      fail("the report '{}' would overwrite the generated code; pick another {}", *rep, flag);
   if (a.arena != "static" && a.arena != "external")
     fail("--arena '{}': expected static (the model's own buffer) or external (NAME_set_arena)",
          a.arena);
