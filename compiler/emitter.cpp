@@ -71,28 +71,46 @@ static std::string make_header(const Graph& g, const EmitOptions& o, const Emitt
   }
   h += fmt::format("#define {}_ARENA_BYTES {}\n#define {}_ARENA_ALIGN {}\n", N, m.plan.arena_bytes,
                    N, ArenaPlan::kAlign);
+  if (o.arena_external) h += fmt::format("#define {}_ARENA_EXTERNAL 1\n", N);
   h += fmt::format("#define {}_WEIGHTS_BYTES {}\n#define {}_MACS {}\n\n", N, m.weight_bytes, N,
                    m.macs);
   h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   h += "// Runs one inference. Buffers hold the model's inputs and outputs in model order;\n"
        "// returns 0 on success. Not reentrant: the arena is a static buffer.\n";
-  h += signature(g, o.name) + ";\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  h += signature(g, o.name) + ";\n\n";
+  if (o.arena_external)
+    h += fmt::format(
+        "// The arena is the caller's: {0}_ARENA_BYTES bytes aligned to {0}_ARENA_ALIGN, e.g.\n"
+        "//   __attribute__((section(\".dtcm\"), aligned({0}_ARENA_ALIGN))) static uint8_t "
+        "arena[{0}_ARENA_BYTES];\n"
+        "// Call {1}_set_arena(arena) once before {1}_run (which returns -1 until then); returns "
+        "-1\n"
+        "// for a null or misaligned pointer. The arena may be shared with other code between "
+        "runs.\n"
+        "int {1}_set_arena(uint8_t* arena);\n\n",
+        N, o.name);
+  h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return h;
 }
 
 EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
   EmittedModel m;
-  m.plan = plan_arena(g);
+  m.plan = plan_arena(g, o.plan);
+  if (o.arena_limit >= 0 && m.plan.arena_bytes > o.arena_limit)
+    fail("the memory plan needs an arena of {} bytes but --arena-size allows {} (lower bound for "
+         "this schedule: {} bytes, every buffer separate: {} bytes)",
+         m.plan.arena_bytes, o.arena_limit, m.plan.lower_bound, m.plan.naive_bytes);
   EmitContext ctx(g, o.name);
+  const bool io_in_arena = m.plan.io_in_arena;
 
-  for (size_t i = 0; i < g.inputs.size(); ++i) {
+  for (size_t i = 0; i < g.inputs.size() && !io_in_arena; ++i) {
     Storage s;
     s.kind = Storage::Input;
     s.index = int(i);
     ctx.set_storage(g.inputs[i], s);
   }
   // The first occurrence of each output value is computed straight into the caller's buffer.
-  for (size_t i = 0; i < g.outputs.size(); ++i) {
+  for (size_t i = 0; i < g.outputs.size() && !io_in_arena; ++i) {
     int v = g.outputs[i];
     bool is_input = std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end();
     bool earlier =
@@ -115,10 +133,29 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
   }
   for (size_t v = 0; v < g.values.size(); ++v) {
     int root = m.plan.alias_of[v];
-    if (root != int(v)) ctx.set_storage(int(v), ctx.storage(root));
+    if (root == int(v)) continue;
+    Storage s = ctx.storage(root);
+    s.offset += m.plan.alias_offset[v]; // a Concat input written into its slice
+    ctx.set_storage(int(v), s);
   }
 
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
+  if (o.poison_dead && m.plan.arena_bytes > 0)
+    ctx.line(fmt::format("memset({}_arena, 0x7F, {});  // poison", o.name, m.plan.arena_bytes));
+  // --io-in-arena: the inputs are copied into their arena buffers first.
+  for (size_t i = 0; i < g.inputs.size() && io_in_arena; ++i) {
+    const int v = g.inputs[i];
+    if (ctx.storage(v).kind != Storage::Arena) continue;
+    ctx.line(fmt::format("if ({} != in{}) memcpy({}, in{}, {});", ctx.cptr(v), i, ctx.ptr(v), i,
+                         numel(g.val(v).shape) * int64_t(dtype_size(g.val(v).dtype))));
+  }
+  // Checking build: buffers dying at each step, filled with a pattern that corrupts any later
+  // read of them (0x7F7F7F7F is 3.4e38 as a float, 127 as int8).
+  std::vector<std::vector<const ArenaBuffer*>> dies_at(m.plan.order.size());
+  for (const auto& b : m.plan.buffers)
+    if (b.last >= 0 && size_t(b.last) < dies_at.size()) dies_at[size_t(b.last)].push_back(&b);
+
+  for (size_t step = 0; step < m.plan.order.size(); ++step) {
+    const size_t i = size_t(m.plan.order[step]);
     const Node& n = g.nodes[i];
     const OpDef* def = OpRegistry::instance().find(n.domain, n.op_type);
     LayerInfo layer;
@@ -136,14 +173,24 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
     const int64_t before = ctx.constant_bytes();
     if (is_view_node(g, n)) {
       ctx.comment(fmt::format("{} '{}': view of its input, no code", n.op_type, n.name));
+    } else if (m.plan.elided[i]) {
+      ctx.comment(fmt::format("{} '{}': its inputs were written into their slices, no code",
+                              n.op_type, n.name));
     } else {
       ctx.comment(fmt::format("{} '{}' -> {}", n.op_type, n.name, shape_str(layer.out_shape)));
       ctx.set_scratch_offset(scratch_at[i]);
       def->emit(ctx, n);
     }
     layer.weight_bytes = ctx.constant_bytes() - before;
+    layer.node_index = int(i);
+    layer.inplace = m.plan.inplace_of[i] >= 0;
     m.macs += layer.macs;
     m.layers.push_back(layer);
+    const bool last_step = step + 1 == m.plan.order.size();
+    for (const ArenaBuffer* b : dies_at[step])
+      if (o.poison_dead && !(last_step && b->value_id >= 0))
+        ctx.line(
+            fmt::format("memset({}_arena + {}, 0x7F, {});  // poison", o.name, b->offset, b->size));
   }
 
   // Outputs not computed in place: a model input, a constant, or a value listed twice.
@@ -168,16 +215,25 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
                      m.macs);
   src += fmt::format("#include \"{}\"\n\n", o.header_file);
   for (const auto& inc : includes) src += inc + "\n";
+  // Parameters a model may not read (an input that only feeds a shape) would warn under -Wextra.
+  std::string unused;
   src += "\n// Everything but the entry point has internal linkage, so several models link into\n"
          "// one firmware.\nnamespace {\n\n";
   src += k.code;
   src += "\n// ---- model constants and kernel parameters\n" + ctx.decls();
-  if (m.plan.arena_bytes > 0)
+  if (o.arena_external)
+    src += fmt::format("\nunsigned char* {}_arena = nullptr;  // {}_set_arena()\n", o.name, o.name);
+  else if (m.plan.arena_bytes > 0)
     src += fmt::format("\nalignas({}) unsigned char {}_arena[{}];\n", ArenaPlan::kAlign, o.name,
                        m.plan.arena_bytes);
   src += "\n}  // namespace\n\n";
-  // Parameters a model may not read (an input that only feeds a shape) would warn under -Wextra.
-  std::string unused;
+  if (o.arena_external)
+    src += fmt::format("extern \"C\" int {0}_set_arena(uint8_t* arena) {{\n"
+                       "  if (!arena || reinterpret_cast<uintptr_t>(arena) % {1} != 0) return -1;\n"
+                       "  {0}_arena = arena;\n  return 0;\n}}\n\n",
+                       o.name, ArenaPlan::kAlign);
+  if (o.arena_external && m.plan.arena_bytes > 0)
+    unused += fmt::format("  if (!{}_arena) return -1;\n", o.name);
   for (size_t i = 0; i < g.inputs.size(); ++i)
     if (!mentions(ctx.body(), fmt::format("in{}", i))) unused += fmt::format("  (void)in{};\n", i);
   for (size_t i = 0; i < g.outputs.size(); ++i)

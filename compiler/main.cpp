@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Args {
-  std::string model, output, header, name, report, dump_ir, io = "float";
+  std::string model, output, header, name, report, report_html, dump_ir, io = "float";
+  std::string arena_size, arena = "static";
+  bool poison_dead = false, io_in_arena = false, no_inplace = false, no_schedule = false;
   std::vector<std::string> input_shapes, frozen;
   std::string quantize, calib_method;
   std::vector<std::string> calib, val;
@@ -97,6 +99,24 @@ void quantize_options(const Args& a, CompileOptions& opts) {
   }
 }
 
+// "65536", "64K", "64k", "1M" -> bytes.
+int64_t parse_byte_size(const std::string& s) {
+  size_t used = 0;
+  long long v = -1;
+  try {
+    v = std::stoll(s, &used);
+  } catch (const std::exception&) {
+  }
+  std::string unit = s.substr(used);
+  int64_t scale = unit.empty()                   ? 1
+                  : (unit == "K" || unit == "k") ? 1024
+                  : unit == "M"                  ? 1 << 20
+                                                 : 0;
+  if (v < 0 || scale == 0 || v > (int64_t(1) << 40))
+    fail("--arena-size '{}': expected a byte count such as 65536, 64K or 1M", s);
+  return int64_t(v) * scale;
+}
+
 int run(const Args& a) {
   if (a.list_ops) {
     for (const auto& n : OpRegistry::instance().names()) fmt::print("{}\n", n);
@@ -122,8 +142,19 @@ int run(const Args& a) {
   auto same_file = [](const fs::path& x, const fs::path& y) {
     return fs::absolute(x).lexically_normal() == fs::absolute(y).lexically_normal();
   };
-  if (!a.report.empty() && (same_file(a.report, out) || same_file(a.report, header)))
-    fail("the report '{}' would overwrite the generated code; pick another --report", a.report);
+  for (const auto& [rep, flag] :
+       {std::pair{&a.report, "--report"}, {&a.report_html, "--report-html"}})
+    if (!rep->empty() && (same_file(*rep, out) || same_file(*rep, header)))
+      fail("the report '{}' would overwrite the generated code; pick another {}", *rep, flag);
+  if (a.arena != "static" && a.arena != "external")
+    fail("--arena '{}': expected static (the model's own buffer) or external (NAME_set_arena)",
+         a.arena);
+  opts.emit.arena_external = a.arena == "external";
+  if (!a.arena_size.empty()) opts.emit.arena_limit = parse_byte_size(a.arena_size);
+  opts.emit.poison_dead = a.poison_dead;
+  opts.emit.plan.io_in_arena = a.io_in_arena;
+  opts.emit.plan.inplace = !a.no_inplace;
+  opts.emit.plan.schedule = !a.no_schedule;
   opts.emit.name = c_identifier(a.name.empty() ? out.stem().string() : a.name);
   opts.emit.header_file = header.filename().string();
   opts.emit.model_file = fs::path(a.model).filename().string();
@@ -146,6 +177,8 @@ int run(const Args& a) {
   if (!a.report.empty())
     files.add(a.report, report_json(r.graph, r.model, opts.emit.model_file,
                                     quant_report_json(r.quant.get(), r.accuracy)));
+  if (!a.report_html.empty())
+    files.add(a.report_html, report_html(r.graph, r.model, opts.emit.model_file));
   files.commit();
 
   if (!a.quiet) {
@@ -184,6 +217,22 @@ int main(int argc, char** argv) {
   app.add_option("--name", a.name,
                  "symbol prefix: NAME_run(), NAME_ARENA_BYTES... (default: output file stem)");
   app.add_option("--report", a.report, "write a JSON report: layers, shapes, MACs, arena plan");
+  app.add_option("--report-html", a.report_html,
+                 "write the arena plan as a picture: a self-contained HTML page with an SVG");
+  app.add_option("--arena-size", a.arena_size,
+                 "fail when the arena needs more than this many bytes (e.g. 65536, 64K, 1M)");
+  app.add_option("--arena", a.arena,
+                 "static (default): the model owns its arena; external: the caller passes it "
+                 "with NAME_set_arena() (to place it in a chosen RAM bank)");
+  app.add_flag("--io-in-arena", a.io_in_arena,
+               "plan the model's inputs and outputs inside the arena too: NAME_run copies them "
+               "in and out, and their space is reused once they are consumed");
+  app.add_flag("--poison-dead", a.poison_dead,
+               "checking build: fill each arena buffer with 0x7F bytes when it dies, so reads "
+               "of freed memory give wrong outputs");
+  app.add_flag("--no-inplace", a.no_inplace, "elementwise ops never write over their input");
+  app.add_flag("--no-schedule", a.no_schedule,
+               "run the nodes in the model's order (no memory-aware reordering)");
   app.add_option("--input-shape", a.input_shapes,
                  "NAME=DIMS fixes a symbolic or dynamic input shape, e.g. input=1x3x32x32 "
                  "(repeatable)");

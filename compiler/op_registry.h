@@ -37,6 +37,11 @@ struct OpDef {
   // Every output is optional: the emitter handles -1 and computes only the outputs present, so
   // drop_unused_outputs may omit those nobody reads (LSTM's Y when only Y_h is used).
   bool optional_outputs = false;
+  // Elementwise in the memory sense: the kernel reads element i of every input that has the
+  // output's element count before writing element i of the output, and never reads it again
+  // (no __restrict__). The arena planner may then store the output over such an input of the
+  // same element size when that input dies at this node.
+  bool elementwise_inplace = false;
 };
 
 class OpRegistry {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace tinyc {
@@ -76,6 +77,24 @@ static std::string precision_line(const PrecisionSummary& p) {
   return s + "\n";
 }
 
+// Bytes of the model's inputs and outputs (each value once).
+static int64_t io_bytes(const Graph& g) {
+  std::vector<int> seen;
+  int64_t total = 0;
+  for (const auto* list : {&g.inputs, &g.outputs})
+    for (int v : *list) {
+      if (std::find(seen.begin(), seen.end(), v) != seen.end() || g.val(v).constant) continue;
+      seen.push_back(v);
+      total += numel(g.val(v).shape) * int64_t(dtype_size(g.val(v).dtype));
+    }
+  return total;
+}
+
+std::string buffer_name(const Graph& g, const ArenaBuffer& b) {
+  return b.value_id >= 0 ? g.val(b.value_id).name
+                         : "scratch of " + g.nodes[size_t(b.scratch_of)].name;
+}
+
 std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer) {
   std::string s;
   if (per_layer) {
@@ -88,13 +107,20 @@ std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer) 
                        shape_str(l.out_shape), grouped(l.macs), grouped(l.weight_bytes));
     }
   }
+  int inplace = 0;
+  for (const auto& l : m.layers) inplace += l.inplace;
+  const int64_t io = io_bytes(g);
   s +=
-      fmt::format("  weights {} B (flash) | arena {} B (RAM; lower bound {} B, unplanned {} B) | "
-                  "{} MACs | {} layers\n",
+      fmt::format("  weights {} B (flash) | arena {} B (RAM; lower bound {} B, every buffer "
+                  "separate {} B) | {} MACs | {} layers\n",
                   grouped(m.weight_bytes), grouped(m.plan.arena_bytes), grouped(m.plan.lower_bound),
                   grouped(m.plan.naive_bytes), grouped(m.macs), g.nodes.size());
   const PrecisionSummary p = precision_summary(g);
   if (p.quantized) s += precision_line(p);
+  s +=
+      fmt::format("  memory plan: {} buffers, {} in place, {}; model inputs+outputs {} B {}\n",
+                  m.plan.buffers.size(), inplace, m.plan.method[0] ? m.plan.method : "no buffers",
+                  grouped(io), m.plan.io_in_arena ? "inside the arena" : "in the caller's buffers");
   return s;
 }
 
@@ -104,9 +130,10 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
   s += fmt::format("  \"model\": {},\n", json_string(model_file));
   s += fmt::format(
       "  \"totals\": {{\"weights_bytes\": {}, \"arena_bytes\": {}, \"arena_lower_bound\": {}, "
-      "\"arena_naive_bytes\": {}, \"macs\": {}, \"layers\": {}}},\n",
-      m.weight_bytes, m.plan.arena_bytes, m.plan.lower_bound, m.plan.naive_bytes, m.macs,
-      m.layers.size());
+      "\"arena_naive_bytes\": {}, \"io_bytes\": {}, \"io_in_arena\": {}, \"macs\": {}, "
+      "\"layers\": {}}},\n",
+      m.weight_bytes, m.plan.arena_bytes, m.plan.lower_bound, m.plan.naive_bytes, io_bytes(g),
+      m.plan.io_in_arena ? "true" : "false", m.macs, m.layers.size());
   const PrecisionSummary p = precision_summary(g);
   if (p.quantized) {
     s += fmt::format("  \"precision\": {{\"int8_ops\": {}, \"float_fallback_ops\": {}, "
@@ -137,20 +164,35 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
       ins += (k ? ", " : "") + json_shape(l.in_shapes[k]);
     s += fmt::format(
         "    {{\"index\": {}, \"name\": {}, \"op\": {}, \"input_shapes\": [{}], "
-        "\"output_shape\": {}, \"output_dtype\": \"{}\", \"macs\": {}, \"weight_bytes\": {}}}{}\n",
+        "\"output_shape\": {}, \"output_dtype\": \"{}\", \"macs\": {}, \"weight_bytes\": {}, "
+        "\"in_place\": {}}}{}\n",
         i, json_string(l.name), json_string(l.op), ins, json_shape(l.out_shape),
-        dtype_name(l.out_dtype), l.macs, l.weight_bytes, i + 1 < m.layers.size() ? "," : "");
+        dtype_name(l.out_dtype), l.macs, l.weight_bytes, l.inplace ? "true" : "false",
+        i + 1 < m.layers.size() ? "," : "");
   }
   s += "  ],\n  \"arena\": {\n";
-  s += fmt::format("    \"bytes\": {}, \"alignment\": {},\n    \"buffers\": [\n",
-                   m.plan.arena_bytes, ArenaPlan::kAlign);
+  s +=
+      fmt::format("    \"bytes\": {}, \"alignment\": {}, \"lower_bound\": {}, \"naive_bytes\": {}, "
+                  "\"placement\": {},\n",
+                  m.plan.arena_bytes, ArenaPlan::kAlign, m.plan.lower_bound, m.plan.naive_bytes,
+                  json_string(m.plan.method));
+  s += "    \"_note\": \"first_use/last_use are indices into layers (the execution order)\",\n";
+  s += "    \"buffers\": [\n";
   for (size_t i = 0; i < m.plan.buffers.size(); ++i) {
     const auto& b = m.plan.buffers[i];
-    std::string what = b.value_id >= 0 ? g.val(b.value_id).name
-                                       : "scratch of " + g.nodes[size_t(b.scratch_of)].name;
-    s += fmt::format("      {{\"name\": {}, \"offset\": {}, \"size\": {}, \"first_use\": {}, "
-                     "\"last_use\": {}}}{}\n",
-                     json_string(what), b.offset, b.size, b.first, b.last,
+    std::string values;
+    for (size_t k = 0; k < b.values.size(); ++k)
+      values += (k ? ", " : "") + json_string(g.val(b.values[k]).name);
+    const bool io = b.value_id >= 0 &&
+                    (g.is_graph_output(b.value_id) ||
+                     std::find(g.inputs.begin(), g.inputs.end(), b.value_id) != g.inputs.end());
+    s += fmt::format("      {{\"name\": {}, \"kind\": \"{}\", \"offset\": {}, \"size\": {}, "
+                     "\"first_use\": {}, \"last_use\": {}, \"values\": [{}]}}{}\n",
+                     json_string(buffer_name(g, b)),
+                     b.value_id < 0 ? "scratch"
+                     : io           ? "model_io"
+                                    : "activation",
+                     b.offset, b.size, b.first, b.last, values,
                      i + 1 < m.plan.buffers.size() ? "," : "");
   }
   s += "    ]\n  }" + (extra.empty() ? "" : ",\n" + extra) + "\n}\n";

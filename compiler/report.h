@@ -33,4 +33,11 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
 std::string quant_summary_text(const QuantizeRecord& q, const std::optional<QuantAccuracy>& a);
 std::string quant_report_json(const QuantizeRecord* q, const std::optional<QuantAccuracy>& a);
 
+// "tensor_name", or "scratch of NODE" for a kernel's scratch buffer.
+std::string buffer_name(const Graph& g, const ArenaBuffer& b);
+
+// The arena plan as a self-contained HTML page with an SVG picture: time (execution steps)
+// across, arena offset up, one rectangle per buffer coloured by the layer that writes it.
+std::string report_html(const Graph& g, const EmittedModel& m, const std::string& model_file);
+
 } // namespace tinyc

@@ -23,6 +23,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev libfmt-dev libcli11-dev catch2
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   libonnx-testdata python3-onnx python3-numpy clang-format
+  chromium  # renders the --report-html memory picture in a test (skipped without it)
 )
 
 missing=()

@@ -262,6 +262,7 @@ TensorData eval_binary(const BinaryOp& op, const Node& n, const Inputs& in) {
 OpDef make(const BinaryOp& b) {
   OpDef d;
   d.op_type = b.op_type;
+  d.elementwise_inplace = true;
   const BinaryOp op = b;
   d.accepts_fused_act = b.fused_act;
   d.infer = [op](Graph& g, Node& n) {

@@ -33,6 +33,7 @@ TensorData convert_tensor(const TensorData& x, DType to) {
 OpDef cast_def(const char* op_type) {
   OpDef d;
   d.op_type = op_type;
+  d.elementwise_inplace = true;
   // The target type is stored in the output value by infer; eval and emit read it from there
   // (eval sees only the node, so it re-derives it from the attribute or input 1).
   d.infer = [](Graph& g, Node& n) {

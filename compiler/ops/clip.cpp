@@ -42,6 +42,7 @@ template <class T> void clip_ref(const TensorData& x, TensorData& y, T lo, T hi)
 OpDef clip_def() {
   OpDef d;
   d.op_type = "Clip";
+  d.elementwise_inplace = true;
   d.infer = [](Graph& g, Node& n) {
     require_dtype(g, n, 0, n.opset < 11 ? kFloatTypes : kNumericTypes);
     const Value& x = input(g, n, 0);

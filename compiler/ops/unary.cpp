@@ -258,6 +258,7 @@ template <class T> bool ref_predicate(U op, const Attrs& a, T x) {
 OpDef make(const UnaryOp& u) {
   OpDef d;
   d.op_type = u.op_type;
+  d.elementwise_inplace = true;
   const UnaryOp op = u;
   d.infer = [op](Graph& g, Node& n) {
     require_dtype(g, n, 0, allowed(op.types));

@@ -7,6 +7,7 @@ namespace {
 OpDef where_def() {
   OpDef d;
   d.op_type = "Where";
+  d.elementwise_inplace = true;
   d.infer = [](Graph& g, Node& n) {
     require_dtype(g, n, 0, {DType::Bool});
     const Value &c = input(g, n, 0), &x = input(g, n, 1), &z = input(g, n, 2);

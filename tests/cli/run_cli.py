@@ -271,6 +271,73 @@ def two_models_link_together(e):
 
 
 @test
+def arena_size_limit(e):
+    d = e.folder("arena_size")
+    rp = os.path.join(d, "r.json")
+    e.run([e.model_a, "-o", os.path.join(d, "m.cpp"), "--report", rp])
+    rep = json.load(open(rp))
+    need = rep["arena"]["bytes"]
+    for b in rep["arena"]["buffers"]:
+        for k in ["name", "offset", "size", "first_use", "last_use"]:
+            expect(k in b, f"arena buffer lacks {k}")
+    expect(rep["totals"]["arena_lower_bound"] <= need <= rep["totals"]["arena_naive_bytes"],
+           "arena outside [lower bound, naive total]")
+    if need == 0:
+        return
+    e.run([e.model_a, "-o", os.path.join(d, "ok.cpp"), "--arena-size", str(need)])
+    r = e.run([e.model_a, "-o", os.path.join(d, "small.cpp"), "--arena-size", str(need - 1)],
+              ok=False)
+    expect(r.returncode == 1, "--arena-size below the plan does not fail")
+    expect(str(need) in r.stderr and str(need - 1) in r.stderr,
+           "the --arena-size error does not name the need and the bound: " + r.stderr)
+    expect(not os.path.exists(os.path.join(d, "small.cpp")), "a file was written on error")
+    r = e.run([e.model_a, "-o", os.path.join(d, "bad.cpp"), "--arena-size", "lots"], ok=False)
+    expect(r.returncode == 1 and "--arena-size" in r.stderr, "bad --arena-size accepted")
+
+
+EXTERNAL_MAIN = r"""
+#include "ext.h"
+#include <stdio.h>
+#include <stdint.h>
+alignas(EXT_ARENA_ALIGN) static uint8_t arena[EXT_ARENA_BYTES + EXT_ARENA_ALIGN];
+int main() {
+  float x[EXT_INPUT0_COUNT], y[EXT_OUTPUT0_COUNT];
+  if (fread(x, sizeof x, 1, stdin) != 1) return 2;
+  if (ext_run(x, y) != -1) return 3;              // no arena yet
+  if (ext_set_arena(arena + 1) != -1) return 4;   // misaligned
+  if (ext_set_arena(arena) != 0) return 5;
+  if (ext_run(x, y) != 0) return 6;
+  fwrite(y, sizeof y, 1, stdout);
+  return 0;
+}
+"""
+
+
+@test
+def arena_external(e):
+    d = e.folder("arena_external")
+    e.run([e.model_a, "-o", os.path.join(d, "ext.cpp"), "--name", "ext", "--arena", "external"])
+    h = open(os.path.join(d, "ext.h")).read()
+    for needle in ["EXT_ARENA_BYTES", "EXT_ARENA_ALIGN", "EXT_ARENA_EXTERNAL",
+                   "int ext_set_arena(uint8_t* arena);"]:
+        expect(needle in h, f"the header lacks {needle}")
+    with open(os.path.join(d, "main.cpp"), "w") as f:
+        f.write(EXTERNAL_MAIN)
+    exe = os.path.join(d, "t")
+    r = subprocess.run(["g++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-o", exe,
+                        os.path.join(d, "ext.cpp"), os.path.join(d, "main.cpp")],
+                       capture_output=True, text=True)
+    expect(r.returncode == 0, "external-arena code does not build:\n" + r.stderr)
+    x = np.linspace(-2, 2, 30, dtype=np.float32).reshape(2, 3, 5)
+    r = subprocess.run([exe], input=x.tobytes(), capture_output=True)
+    expect(r.returncode == 0, f"external-arena program exits {r.returncode}")
+    got = np.frombuffer(r.stdout, dtype=np.float32)
+    expect(np.allclose(got.reshape(6, 5), reference(e.ma, x), rtol=1e-6, atol=1e-6), "output")
+    r = e.run([e.model_a, "-o", os.path.join(d, "x.cpp"), "--arena", "bank2"], ok=False)
+    expect(r.returncode == 1 and "--arena" in r.stderr, "bad --arena accepted")
+
+
+@test
 def same_model_twice_under_two_names(e):
     d = e.folder("link2")
     e.run([e.model_a, "-o", os.path.join(d, "alpha.cpp"), "--name", "alpha"])

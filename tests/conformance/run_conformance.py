@@ -132,6 +132,10 @@ def arm_selected(name, every):
     return every > 0 and zlib.crc32(name.encode()) % every == 0
 
 
+# Extra tinyc arguments for every test (--tinyc-arg, e.g. the checking build --poison-dead).
+EXTRA_TINYC_ARGS = []
+
+
 def run_test(tinyc, name, d, work, keep, arm_every=0):
     wd = os.path.join(work, name.replace("/", "__"))
     shutil.rmtree(wd, ignore_errors=True)
@@ -151,6 +155,7 @@ def run_test(tinyc, name, d, work, keep, arm_every=0):
             return name, "unsupported", "test data does not match the model's inputs"
 
         base = [tinyc, os.path.join(d, "model.onnx"), "-o", "model.cpp", "--name", "m", "-q"]
+        base += EXTRA_TINYC_ARGS
         # Dynamic dimensions are fixed from the test data, as a user would with --input-shape.
         dynamic = {i.name for i in model.graph.input
                    if any(not d.HasField("dim_value") for d in i.type.tensor_type.shape.dim)}
@@ -239,7 +244,10 @@ def main():
     ap.add_argument("--log", help="write one line per test here")
     ap.add_argument("--arm-check", type=int, nargs="?", const=1, default=0, metavar="N",
                     help="also compile passing tests for Cortex-M4 (every test, or 1 in N)")
+    ap.add_argument("--tinyc-arg", action="append", default=[], metavar="ARG",
+                    help="pass ARG to tinyc for every test (repeatable), e.g. --poison-dead")
     a = ap.parse_args()
+    EXTRA_TINYC_ARGS.extend(a.tinyc_arg)
     if a.arm_check and not shutil.which(ARM_CXX):
         print(f"conformance: {ARM_CXX} not found; --arm-check skipped")
         a.arm_check = 0

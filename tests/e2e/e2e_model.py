@@ -31,8 +31,9 @@ SKIP = 77
 RTOL, ATOL = 1e-4, 1e-5
 
 
-def compile_model(tinyc, model, out_cpp, name):
-    p = subprocess.run([tinyc, model, "-o", out_cpp, "--name", name], capture_output=True, text=True)
+def compile_model(tinyc, model, out_cpp, name, extra=()):
+    p = subprocess.run([tinyc, model, "-o", out_cpp, "--name", name, *extra], capture_output=True,
+                       text=True)
     text = p.stdout + p.stderr
     if p.returncode != 0:
         if "not supported" in text:
@@ -75,12 +76,15 @@ def main():
     ap.add_argument("--target", choices=["host", "m4", "m7"], required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--count", type=int, default=20, help="samples per QEMU run")
+    ap.add_argument("--tinyc-arg", action="append", default=[], metavar="ARG",
+                    help="pass ARG to tinyc (repeatable), e.g. --poison-dead for the checking build")
+    ap.add_argument("--tag", default="", help="suffix of the work folder (variants of one model)")
     a = ap.parse_args()
 
     model_dir = os.path.abspath(a.model_dir)
     label = os.path.basename(model_dir)
     name = re.sub(r"\W", "_", label)
-    work = os.path.join(os.path.abspath(a.work), f"{label}_{a.target}")
+    work = os.path.join(os.path.abspath(a.work), f"{label}_{a.target}{a.tag}")
     os.makedirs(work, exist_ok=True)
     x = np.load(os.path.join(model_dir, "test_x.npy"))
     y = np.load(os.path.join(model_dir, "test_y.npy"))
@@ -88,7 +92,7 @@ def main():
     print(f"e2e {label} on {a.target}: {len(x)} held-out samples, reference: onnxruntime")
 
     cpp = os.path.join(work, f"{name}.cpp")
-    summary = compile_model(a.tinyc, os.path.join(model_dir, "model.onnx"), cpp, name)
+    summary = compile_model(a.tinyc, os.path.join(model_dir, "model.onnx"), cpp, name, a.tinyc_arg)
     for line in summary.strip().splitlines()[1:]:
         print("  tinyc:" + line)
     header = open(os.path.join(work, f"{name}.h")).read()

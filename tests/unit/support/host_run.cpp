@@ -21,12 +21,20 @@ static void write(const fs::path& p, const std::string& s) {
 }
 
 HostRun compile_and_run(Graph g, const std::vector<TensorData>& inputs, bool run_passes,
-                        const std::string& extra_flags) {
+                        const std::string& extra_flags, bool checking_build) {
   if (run_passes) run_pipeline(g);
   EmitOptions o;
   o.name = "m";
   o.header_file = "m.h";
   o.model_file = "test";
+  // TINYC_TEST_PLAN=poison,io-in-arena: the checking build (dead buffers poisoned) with the
+  // model's inputs and outputs in the arena, so single-op tests also run their op in place.
+  o.poison_dead = o.plan.io_in_arena = checking_build;
+  if (const char* plan = std::getenv("TINYC_TEST_PLAN")) {
+    const std::string p = plan;
+    o.poison_dead |= p.find("poison") != std::string::npos;
+    o.plan.io_in_arena |= p.find("io-in-arena") != std::string::npos;
+  }
   EmittedModel m = emit_model(g, o);
 
   static int counter = 0;
