@@ -59,10 +59,19 @@ def main():
             failures.append(f"float top-1 is not a figure: {rows['float'].get('top-1')!r}")
         if not rows["float"].get("agreement", "").startswith("ORT: max abs diff"):
             failures.append(f"float agreement with onnxruntime missing: {rows['float'].get('agreement')!r}")
+    # Once tinyc has --quantize, the int8 row must have figures; before, n/a with a reason.
+    has_quantize = "--quantize" in subprocess.run([a.tinyc, "--help"], capture_output=True,
+                                                  text=True).stdout
     int8 = next((r for v, r in rows.items() if v.startswith("int8")), None)
     if int8 is None:
         failures.append("no int8 row")
-    elif not NUMBER.match(int8["weights B"]) and not re.match(r"^n/a \[\d+\]$", int8["MACs"]):
+    elif has_quantize:
+        for col in ("MACs", "weights B", "arena B", "flash B", "RAM B", "M4 instr", "M7 instr"):
+            if not NUMBER.match(int8.get(col, "")):
+                failures.append(f"int8 {col} is not a figure: {int8.get(col)!r}")
+        if "vs float" not in int8.get("agreement", ""):
+            failures.append(f"int8 agreement with float missing: {int8.get('agreement')!r}")
+    elif not re.match(r"^n/a \[\d+\]$", int8["MACs"]):
         failures.append(f"int8 row has neither figures nor a reason: {int8}")
     if "## Issue 3 targets" not in text or "instructions under QEMU -icount, not cycles" not in text \
             .replace("Instruction counts", "instructions"):
