@@ -117,11 +117,14 @@ def first_error_line(text):
 
 
 def compile_variant(tinyc, case, variant, work):
-    """Runs tinyc; returns (cpp path, report dict) or raises RuntimeError(reason)."""
+    """Runs tinyc; returns (cpp path, report dict, tinyc arguments) or raises
+    RuntimeError(reason)."""
     os.makedirs(work, exist_ok=True)
     name = re.sub(r"\W", "_", case.name)
     cpp = os.path.join(work, f"{name}.cpp")
     report = os.path.join(work, "report.json")
+    if os.path.exists(report):
+        os.remove(report)  # never read a previous run's figures
     cmd = [tinyc, case.onnx, "-o", cpp, "--name", name, "--report", report]
     if variant == "int8" and case.variants != ("int8",):
         calib = case.calib
