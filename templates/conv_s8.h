@@ -49,14 +49,30 @@ void qconv1x1_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       // Bytes (x[a, p], x[a, p+1], x[b, p], x[b, p+1]) of pair j = (a, b) -> one word per
       // pixel.
       const int8_t* xp = xn + p;
-#pragma GCC unroll 8
-      for (int j = 0; j < KP; ++j) {
+      auto pair_word = [&](int j) {
         const uint32_t lo = ch(j, 0) < P::C ? uint32_t(load_u16(xp + ch(j, 0) * HW)) : 0u;
         const uint32_t hi = ch(j, 1) < P::C ? uint32_t(load_u16(xp + ch(j, 1) * HW)) : 0u;
-        const int32_t v = int32_t(lo | (hi << 16));
-        col[2 * j] = dsp_sxtab16(nzp, v);
-        col[2 * j + 1] = dsp_sxtab16_ror8(nzp, v);
+        return int32_t(lo | (hi << 16));
+      };
+#pragma GCC unroll 4
+      for (int g = 0; g < P::C / 4; ++g) { // whole groups: no bounds to test
+        const int8_t* xq = xp + 4 * g * HW;
+        const int32_t v0 =
+            int32_t(uint32_t(load_u16(xq)) | (uint32_t(load_u16(xq + 2 * HW)) << 16));
+        const int32_t v1 =
+            int32_t(uint32_t(load_u16(xq + HW)) | (uint32_t(load_u16(xq + 3 * HW)) << 16));
+        col[4 * g] = dsp_sxtab16(nzp, v0);
+        col[4 * g + 1] = dsp_sxtab16_ror8(nzp, v0);
+        col[4 * g + 2] = dsp_sxtab16(nzp, v1);
+        col[4 * g + 3] = dsp_sxtab16_ror8(nzp, v1);
       }
+      if constexpr (P::C % 4 != 0)
+#pragma GCC unroll 2
+        for (int j = 2 * (P::C / 4); j < KP; ++j) {
+          const int32_t v = pair_word(j);
+          col[2 * j] = dsp_sxtab16(nzp, v);
+          col[2 * j + 1] = dsp_sxtab16_ror8(nzp, v);
+        }
       qmm_dsp<P, KP, 2, P::M, HW, 1>(w, bias, rq, col, yn + p);
     }
     if constexpr (HW % 2 != 0) {
