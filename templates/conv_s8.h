@@ -7,7 +7,7 @@
 // Three kernels, each with a portable version and a DSP version (TK_DSP_PATH):
 // - qconv1x1_s8: pointwise (1x1, stride 1, no pads, one group): a [M, C] x [C, HW] product.
 //   DSP: two pixels' channel vectors become (x - x_zp) int16 pairs with SXTAB16, then every
-//   output channel pair runs SMLAD over them.
+//   output channel pair runs SMLAD over them (weights expanded by SXTB16 as they are loaded).
 // - qconv_dw_s8: depthwise (group == C == M, at most 2-D): each channel plane is copied as
 //   (x - x_zp) into a zero-bordered int16 plane, so every window is interior. DSP: 3-tap rows
 //   are SMLAD + SMLAxy on pairs (two outputs at a time for stride 1).
@@ -16,8 +16,9 @@
 //
 // P: N, C, M, G, ID/IH/IW, OD/OH/OW, KD/KH/KW, SD/SH/SW, DD/DH/DW, PD/PH/PW (leading pads),
 //    x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties, zp_folded (templates/gemm_s8.h).
-// Weights: w int8 [M, C/G, KD, KH, KW] (portable and depthwise) and wp, packed at compile
-// time for the DSP path. rq: [M][3] requantisation parameters.
+// Weights: one int8 array both paths read: depthwise [M, KH, KW]; pointwise and general in
+// the wq_index layout of templates/gemm_s8.h (k = (ic, kd, kh, kw)), reordered at compile
+// time. rq: [M][3] requantisation parameters.
 #pragma once
 
 #include "gemm_s8.h"
@@ -27,51 +28,64 @@ namespace tk {
 
 // ---- pointwise ----
 
-// Packed weights (DSP): channel pairs, [M/2][KP = ceil(C/2)][2] words of (c, c+1) values.
+// Weights: wq_index<C> layout. Scratch (DSP): 2 * KP words, KP = 2 * ceil(C / 4).
 template <class P>
 void qconv1x1_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-                 const int32_t* __restrict__ wp, const int32_t* __restrict__ bias,
-                 const int32_t* __restrict__ rq, int32_t* __restrict__ scratch,
-                 int8_t* __restrict__ y) {
+                 const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
+                 int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
   constexpr int HW = P::ID * P::IH * P::IW;
 #if TK_DSP_PATH
-  (void)w;
-  constexpr int C2 = P::C / 2, KP = (P::C + 1) / 2;
+  constexpr int KP = (P::C + 3) / 4 * 2;
   constexpr int32_t nzp = neg_zp_pair<P>();
+  // Pair j holds channels (4g, 4g+2) for j = 2g and (4g+1, 4g+3) for j = 2g+1, the order
+  // SXTB16 extracts the weights in; channels past C meet zero weights (read as 0).
+  auto ch = [](int j, int half) { return 4 * (j >> 1) + (j & 1) + 2 * half; };
   i32_alias* col = scratch;
   for (int n = 0; n < P::N; ++n) {
     const int8_t* xn = x + n * P::C * HW;
     int8_t* yn = y + n * P::M * HW;
     int p = 0;
     for (; p + 1 < HW; p += 2) {
-      // Bytes (x[c, p], x[c, p+1], x[c+1, p], x[c+1, p+1]) -> words per pixel.
+      // Bytes (x[a, p], x[a, p+1], x[b, p], x[b, p+1]) of pair j = (a, b) -> one word per
+      // pixel.
       const int8_t* xp = xn + p;
-#pragma GCC unroll 8
-      for (int k = 0; k < C2; ++k) {
-        const int32_t v = int32_t(uint32_t(load_u16(xp + 2 * k * HW)) |
-                                  (uint32_t(load_u16(xp + (2 * k + 1) * HW)) << 16));
-        col[2 * k] = dsp_sxtab16(nzp, v);
-        col[2 * k + 1] = dsp_sxtab16_ror8(nzp, v);
+      auto pair_word = [&](int j) {
+        const uint32_t lo = ch(j, 0) < P::C ? uint32_t(load_u16(xp + ch(j, 0) * HW)) : 0u;
+        const uint32_t hi = ch(j, 1) < P::C ? uint32_t(load_u16(xp + ch(j, 1) * HW)) : 0u;
+        return int32_t(lo | (hi << 16));
+      };
+#pragma GCC unroll 4
+      for (int g = 0; g < P::C / 4; ++g) { // whole groups: no bounds to test
+        const int8_t* xq = xp + 4 * g * HW;
+        const int32_t v0 =
+            int32_t(uint32_t(load_u16(xq)) | (uint32_t(load_u16(xq + 2 * HW)) << 16));
+        const int32_t v1 =
+            int32_t(uint32_t(load_u16(xq + HW)) | (uint32_t(load_u16(xq + 3 * HW)) << 16));
+        col[4 * g] = dsp_sxtab16(nzp, v0);
+        col[4 * g + 1] = dsp_sxtab16_ror8(nzp, v0);
+        col[4 * g + 2] = dsp_sxtab16(nzp, v1);
+        col[4 * g + 3] = dsp_sxtab16_ror8(nzp, v1);
       }
-      if constexpr (P::C % 2 != 0) {
-        const int32_t v = load_u16(xp + (P::C - 1) * HW); // the pad value meets zero weights
-        col[2 * C2] = dsp_sxtab16(nzp, v);
-        col[2 * C2 + 1] = dsp_sxtab16_ror8(nzp, v);
-      }
-      qmm_dsp<P, KP, 2, P::M, HW, 1>(wp, bias, rq, col, yn + p);
+      if constexpr (P::C % 4 != 0)
+#pragma GCC unroll 2
+        for (int j = 2 * (P::C / 4); j < KP; ++j) {
+          const int32_t v = pair_word(j);
+          col[2 * j] = dsp_sxtab16(nzp, v);
+          col[2 * j + 1] = dsp_sxtab16_ror8(nzp, v);
+        }
+      qmm_dsp<P, KP, 2, P::M, HW, 1>(w, bias, rq, col, yn + p);
     }
     if constexpr (HW % 2 != 0) {
 #pragma GCC unroll 8
-      for (int k = 0; k < KP; ++k) {
-        const int32_t lo = xn[2 * k * HW + p];
-        const int32_t hi = 2 * k + 1 < P::C ? int32_t(xn[(2 * k + 1) * HW + p]) : 0;
-        col[k] = dsp_sxtab16(nzp, int32_t((uint32_t(lo) & 0xffu) | (uint32_t(hi) << 16)));
+      for (int j = 0; j < KP; ++j) {
+        const int32_t lo = ch(j, 0) < P::C ? int32_t(xn[ch(j, 0) * HW + p]) : 0;
+        const int32_t hi = ch(j, 1) < P::C ? int32_t(xn[ch(j, 1) * HW + p]) : 0;
+        col[j] = dsp_sxtab16(nzp, int32_t((uint32_t(lo) & 0xffu) | (uint32_t(hi) << 16)));
       }
-      qmm_dsp<P, KP, 1, P::M, HW, 1>(wp, bias, rq, col, yn + p);
+      qmm_dsp<P, KP, 1, P::M, HW, 1>(w, bias, rq, col, yn + p);
     }
   }
 #else
-  (void)wp;
   (void)scratch;
   // Four output channels share each input load.
   constexpr int B = P::M % 4 == 0 ? 4 : P::M % 2 == 0 ? 2 : 1;
@@ -86,7 +100,7 @@ void qconv1x1_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
         for (int c = 0; c < P::C; ++c) {
           const int32_t xv = int32_t(xn[c * HW + i]) - P::x_zp;
 #pragma GCC unroll 4
-          for (int j = 0; j < B; ++j) acc[j] += xv * w[(m + j) * P::C + c];
+          for (int j = 0; j < B; ++j) acc[j] += xv * w[wq_index<P::C>(m + j, c)];
         }
 #pragma GCC unroll 4
         for (int j = 0; j < B; ++j)
@@ -110,19 +124,17 @@ template <class P> struct DwPlane {
   static constexpr int in_cols = P::IW < cols - P::PW ? P::IW : cols - P::PW;
 };
 
-// Weights: w int8 [C, KH, KW]; wp (DSP, KW == 3 and DW == 1): per channel and kernel row the
-// words (w0, w1), (w1, w2), (w2, 0), 0.
+// Weights: w int8 [C, KH, KW]. The DSP path (KW == 3, DW == 1) expands each channel's
+// kernel rows into the int16 words (w0, w1), (w1, w2), (w2, 0), 0 on the stack first.
 // Scratch: DwPlane<P>::size int16.
 template <class P>
 void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-                 const int32_t* __restrict__ wp, const int32_t* __restrict__ bias,
-                 const int32_t* __restrict__ rq, int32_t* __restrict__ scratch,
-                 int8_t* __restrict__ y) {
+                 const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
+                 int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
   using Pl = DwPlane<P>;
   constexpr int IHW = P::IH * P::IW, OHW = P::OH * P::OW;
   i16_alias* plane = reinterpret_cast<i16_alias*>(scratch);
   for (int i = 0; i < Pl::size; ++i) plane[i] = 0; // the border stays zero for every channel
-  (void)wp;
   for (int n = 0; n < P::N; ++n)
     for (int c = 0; c < P::C; ++c) {
       const int8_t* xc = x + (n * P::C + c) * IHW;
@@ -149,13 +161,28 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       const int32_t b = P::has_bias ? bias[c] : 0;
       const int32_t* rqc = rq + 3 * c;
 #if TK_DSP_PATH
+      // The channel's kernel rows as int16 pairs, rows 16 bytes apart: one LDRD loads
+      // (w0, w1), (w1, w2).
+      constexpr bool rows3 = P::KW == 3 && P::DW == 1 && P::KH <= 4;
+      alignas(8) int32_t wpc[rows3 ? 4 * P::KH : 1];
+      if constexpr (rows3) {
+        const int8_t* wk = w + c * 3 * P::KH;
+#pragma GCC unroll 4
+        for (int kh = 0; kh < P::KH; ++kh) {
+          const int32_t w0 = wk[3 * kh], w1 = wk[3 * kh + 1], w2 = wk[3 * kh + 2];
+          wpc[4 * kh] = int32_t((uint32_t(w0) & 0xffffu) | (uint32_t(w1) << 16));
+          wpc[4 * kh + 1] = int32_t((uint32_t(w1) & 0xffffu) | (uint32_t(w2) << 16));
+          wpc[4 * kh + 2] = int32_t(uint32_t(w2) & 0xffffu);
+          wpc[4 * kh + 3] = 0;
+        }
+      }
       if constexpr (P::KW == 3 && P::DW == 1 && P::SW == 1 && P::KH <= 4) {
         // With A = (x0, x1), B = (x2, x3), C = (x4, x5) of a kernel row (aligned pairs):
         // out0 += x0 w0 + x1 w1 + x2 w2 = SMLAD(A, w01) + SMLABT(B, w12),
         // out1 += x1 w0 + x2 w1 + x3 w2 = SMLATB(A, w01) + SMLAD(B, w12),
         // and out2, out3 the same with B, C. Four outputs per step share the row's loads; the
         // weights of a kernel row are one LDRD.
-        const int32_t* wc = wp + c * 4 * P::KH;
+        const int32_t* wc = wpc;
         for (int oh = 0; oh < P::OH; ++oh) {
           const i16_alias* r0 = plane + oh * P::SH * Pl::stride;
           int8_t* yr = yc + oh * P::OW;
@@ -212,7 +239,7 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       } else if constexpr (P::KW == 3 && P::DW == 1 && P::KH <= 4) {
         // Strided: one output per step, each kernel row one SMLAD and one SMLABB on two
         // (possibly unaligned) pair loads.
-        const int32_t* wc = wp + c * 4 * P::KH;
+        const int32_t* wc = wpc;
         for (int oh = 0; oh < P::OH; ++oh) {
           const i16_alias* r0 = plane + oh * P::SH * Pl::stride;
           for (int ow = 0; ow < P::OW; ++ow) {
@@ -250,9 +277,10 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
 #if TK_DSP_PATH
 // The im2col column of output pixel (od, oh, ow) as slot `pix` of an NPIX-pixel column
 // buffer: k = (ic, kd, kh, kw) in the weights' order, value (x - x_zp) or 0 for a padded tap,
-// stored as int16 element (k / 2) * 2 * NPIX + 2 * pix + k % 2. Input channels go in blocks
-// of U (two when the kernel has an odd number of taps) so that every block starts a new pair
-// and each of its taps has a compile-time input offset and column slot.
+// in pair 2 * (k / 4) + k % 2, half (k % 4) / 2 (the order SXTB16 expands the weights in):
+// int16 element pair * 2 * NPIX + 2 * pix + half. Input channels go in blocks of U (so that
+// U * taps is a multiple of 4) so that every block starts a new group of four and each of its
+// taps has a compile-time input offset and column slot.
 template <class P, int NPIX, bool Interior, int U>
 inline void im2col_block(const int8_t* __restrict__ xc, int base, i16_alias* __restrict__ out,
                          int d0, int h0, int w0) {
@@ -261,7 +289,7 @@ inline void im2col_block(const int8_t* __restrict__ xc, int base, i16_alias* __r
   for (int j = 0; j < U * KSZ; ++j) {
     const int u = j / KSZ, t = j % KSZ;
     const int kd = t / (P::KH * P::KW), kh = t / P::KW % P::KH, kw = t % P::KW;
-    const int slot = (j >> 1) * 2 * NPIX + (j & 1);
+    const int slot = (2 * (j >> 2) + (j & 1)) * 2 * NPIX + ((j >> 1) & 1);
     bool in = true;
     if constexpr (!Interior) {
       const int id = d0 + kd * P::DD, ih = h0 + kh * P::DH, iw = w0 + kw * P::DW;
@@ -278,7 +306,7 @@ inline void im2col_pixel(const int8_t* __restrict__ xg, int d0, int h0, int w0,
                          i16_alias* __restrict__ out) {
   constexpr int CG = P::C / P::G, KSZ = P::KD * P::KH * P::KW;
   constexpr int IDHW = P::ID * P::IH * P::IW;
-  constexpr int U = KSZ % 2 == 0 ? 1 : 2;
+  constexpr int U = KSZ % 4 == 0 ? 1 : KSZ % 2 == 0 ? 2 : 4;
   // Offset of the window's first tap: negative for windows starting in the leading pad, so
   // it stays an integer and only in-range taps are read.
   const int base = (d0 * P::IH + h0) * P::IW + w0;
@@ -286,8 +314,12 @@ inline void im2col_pixel(const int8_t* __restrict__ xg, int d0, int h0, int w0,
   for (; ic + U <= CG; ic += U, out += U * KSZ * NPIX)
     im2col_block<P, NPIX, Interior, U>(xg + ic * IDHW, base, out, d0, h0, w0);
   if constexpr (CG % U != 0) {
-    im2col_block<P, NPIX, Interior, 1>(xg + ic * IDHW, base, out, d0, h0, w0);
-    out[(KSZ >> 1) * 2 * NPIX + 1] = 0; // the pad slot of the last pair
+    constexpr int R = CG % U, J = R * KSZ;
+    im2col_block<P, NPIX, Interior, R>(xg + ic * IDHW, base, out, d0, h0, w0);
+    // The pad slots of the last group (they meet zero weights; written so no value is stale).
+#pragma GCC unroll 4
+    for (int j = J; j < (J + 3) / 4 * 4; ++j)
+      out[(2 * (j >> 2) + (j & 1)) * 2 * NPIX + ((j >> 1) & 1)] = 0;
   }
 }
 
@@ -305,27 +337,25 @@ inline void im2col_s8(const int8_t* __restrict__ xg, int od, int oh, int ow,
 }
 #endif
 
-// Packed weights (DSP): per group, its channels rounded up to even, [MG/2][KP][2] words of
-// k pairs (2j, 2j+1), KP = ceil(C/G * KD*KH*KW / 2). Scratch: 2 * KP words.
+// Weights: per group, wq_index<C/G * KD*KH*KW> layout (wq_group_bytes apart).
+// Scratch (DSP): 2 * KP words, KP = 2 * ceil(C/G * KD*KH*KW / 4).
 template <class P>
 void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-              const int32_t* __restrict__ wp, const int32_t* __restrict__ bias,
-              const int32_t* __restrict__ rq, int32_t* __restrict__ scratch,
-              int8_t* __restrict__ y) {
+              const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
+              int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
   constexpr int CG = P::C / P::G, MG = P::M / P::G;
   constexpr int IHW = P::IH * P::IW, IDHW = P::ID * IHW;
   constexpr int OHW = P::OH * P::OW, OSZ = P::OD * OHW;
   constexpr int KSZ = P::KD * P::KH * P::KW;
 #if TK_DSP_PATH
-  (void)w;
-  constexpr int KP = (CG * KSZ + 1) / 2, MGP = (MG + 1) / 2 * 2;
+  constexpr int KP = (CG * KSZ + 3) / 4 * 2;
   i16_alias* col = reinterpret_cast<i16_alias*>(scratch);
   const i32_alias* colw = scratch;
   for (int n = 0; n < P::N; ++n)
     for (int g = 0; g < P::G; ++g) {
       const int8_t* xg = x + (n * P::C + g * CG) * IDHW;
       int8_t* yg = y + (n * P::M + g * MG) * OSZ;
-      const int32_t* wg = wp + g * MGP * KP;
+      const int8_t* wg = w + g * wq_group_bytes<CG * KSZ>(MG);
       const int32_t* bg = bias + (P::has_bias ? g * MG : 0);
       const int32_t* rg = rq + 3 * g * MG;
       int p = 0;
@@ -340,12 +370,13 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       }
     }
 #else
-  (void)wp;
   (void)scratch;
+  constexpr int K = CG * KSZ;
   for (int n = 0; n < P::N; ++n)
     for (int m = 0; m < P::M; ++m) {
       const int8_t* xg = x + (n * P::C + (m / MG) * CG) * IDHW;
-      const int8_t* wm = w + m * CG * KSZ;
+      // The channel's weight k lives at wm[wq_index<K>(0, k)].
+      const int8_t* wm = w + (m / MG) * wq_group_bytes<K>(MG) + wq_index<K>(m % MG, 0);
       int8_t* ym = y + (n * P::M + m) * OSZ;
       for (int od = 0; od < P::OD; ++od) {
         const int d0 = od * P::SD - P::PD;
@@ -360,8 +391,7 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
             if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
                 kw_hi == P::KW) {
               const int8_t* xi = xg + (d0 * P::IH + h0) * P::IW + w0;
-              const int8_t* wi = wm;
-              for (int ic = 0; ic < CG; ++ic, xi += IDHW, wi += KSZ)
+              for (int ic = 0; ic < CG; ++ic, xi += IDHW)
 #pragma GCC unroll 4
                 for (int kd = 0; kd < P::KD; ++kd)
 #pragma GCC unroll 8
@@ -370,7 +400,7 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
                     for (int kw = 0; kw < P::KW; ++kw)
                       acc += (int32_t(xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW]) -
                               P::x_zp) *
-                             wi[(kd * P::KH + kh) * P::KW + kw];
+                             wm[wq_index<K>(0, ic * KSZ + (kd * P::KH + kh) * P::KW + kw)];
             } else {
               for (int ic = 0; ic < CG; ++ic)
                 for (int kd = kd_lo; kd < kd_hi; ++kd)
@@ -380,7 +410,7 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
                                          ((d0 + kd * P::DD) * P::IH + h0 + kh * P::DH) * P::IW +
                                          w0 + kw * P::DW]) -
                               P::x_zp) *
-                             wm[((ic * P::KD + kd) * P::KH + kh) * P::KW + kw];
+                             wm[wq_index<K>(0, ((ic * P::KD + kd) * P::KH + kh) * P::KW + kw)];
             }
             ym[(od * P::OH + oh) * P::OW + ow] = int8_t(requant_s8<P>(acc, rq + 3 * m));
           }

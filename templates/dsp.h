@@ -1,7 +1,7 @@
 // The Cortex-M DSP-extension intrinsics the int8 kernels use, with portable C definitions of
 // the same operations for hosts. On the target they are the compiler builtins behind ACLE's
-// <arm_acle.h> __smlad, __smlabb, __smlatb, __sxtab16 (called directly: the model generator
-// hoists system includes out of preprocessor conditionals, and the header must not be
+// <arm_acle.h> __smlad, __smlabb, __smlatb, __sxtab16, __sxtb16, __ror (called directly: the model
+// generator hoists system includes out of preprocessor conditionals, and the header must not be
 // included on hosts). TK_DSP_PATH selects the kernels'
 // DSP code: on by default where the target has the DSP extension (__ARM_FEATURE_DSP: M4, M7,
 // M33...), and on the host when built with -DTK_FORCE_DSP_PATH, so tests run both code paths
@@ -77,6 +77,12 @@ inline int32_t load_u16(const void* p) {
   return int32_t(v);
 }
 
+// b rotated right by n bits, 0 < n < 32 (one ROR, or free as an operand shift on Cortex-M).
+inline int32_t dsp_ror(int32_t b, int n) {
+  const uint32_t u = uint32_t(b);
+  return int32_t((u >> n) | (u << (32 - n)));
+}
+
 #if defined(__ARM_FEATURE_DSP)
 
 // acc + lo(a) * lo(b) + hi(a) * hi(b), halves signed 16-bit.
@@ -100,6 +106,13 @@ inline int32_t dsp_sxtab16(int32_t a, int32_t b) {
 inline int32_t dsp_sxtab16_ror8(int32_t a, int32_t b) {
   const uint32_t u = uint32_t(b);
   return __builtin_arm_sxtab16(a, int32_t((u >> 8) | (u << 24)));
+}
+// Halves: sign-extended bytes 0 and 2 of b (SXTB16); bytes 1 and 3 (SXTB16 with ROR #8).
+inline int32_t dsp_sxtb16(int32_t b) {
+  return __builtin_arm_sxtb16(b);
+}
+inline int32_t dsp_sxtb16_ror8(int32_t b) {
+  return __builtin_arm_sxtb16(dsp_ror(b, 8));
 }
 
 #else
@@ -136,6 +149,13 @@ inline int32_t dsp_sxtab16(int32_t a, int32_t b) {
 inline int32_t dsp_sxtab16_ror8(int32_t a, int32_t b) {
   const uint32_t u = uint32_t(b);
   return dsp_pack16(dsp_lo(a) + int8_t(uint8_t(u >> 8)), dsp_hi(a) + int8_t(uint8_t(u >> 24)));
+}
+inline int32_t dsp_sxtb16(int32_t b) {
+  const uint32_t u = uint32_t(b);
+  return dsp_pack16(int8_t(uint8_t(u)), int8_t(uint8_t(u >> 16)));
+}
+inline int32_t dsp_sxtb16_ror8(int32_t b) {
+  return dsp_sxtb16(dsp_ror(b, 8));
 }
 
 #endif

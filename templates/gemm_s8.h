@@ -5,8 +5,9 @@
 // the channel's multiplier (requant_s8), which gives exactly tk::requantize: the compiler's
 // reference evaluator. |x - x_zp| <= 255 and |w| <= 128, so int32 holds K < 2^16 products.
 //
-// DSP path (TK_DSP_PATH): operands are int16 pairs multiplied by SMLAD. The compiler packs the
-// weights at compile time (qmm_dsp layout below); the kernel converts activations into a small
+// DSP path (TK_DSP_PATH): operands are int16 pairs multiplied by SMLAD. The compiler stores the
+// weights once, as int8 in the order the loop reads them (wq_index); SXTB16 expands them into
+// pairs as they are loaded. The kernel converts activations into a small
 // scratch "column" buffer of (x - x_zp) pairs, one conversion per input element reused by every
 // output channel. Two output channels x two pixels per pass: each SMLAD operand loaded feeds two
 // products.
@@ -48,56 +49,87 @@ template <class P> inline int32_t requant_s8(int32_t acc, const int32_t* rq) {
   return y;
 }
 
+// The int8 weight layout of QGemm and of the pointwise and general QConv kernels, which both
+// code paths read (the compiler reorders the weights at compile time, one byte per weight):
+// per group, channels rounded up to even and k up to K4 = a multiple of 4 (padding zero),
+// [MGP/2][K4/4][2 channels][4 k values]. One 8-byte load gives two channels' four k values;
+// SXTB16 expands them into the int16 pairs (k0, k2) and, rotated by 8, (k1, k3).
+template <int K> constexpr int wq_group_bytes(int mg) {
+  return (mg + 1) / 2 * 2 * ((K + 3) / 4 * 4);
+}
+template <int K> constexpr int wq_index(int m, int k) {
+  return ((m >> 1) * ((K + 3) / 4) + (k >> 2)) * 8 + (m & 1) * 4 + (k & 3);
+}
+
 #if TK_DSP_PATH
 
-// Two channels x NPIX pixels over KP int16 pairs. w: the channel pair's packed weights,
-// [KP][2 channels] words of two int16 k values; x: [KP][NPIX] words of the same two k values.
+// Two channels x NPIX pixels over KP int16 pairs (KP even). w: the channel pair's weights,
+// [KP/2][2 channels][4 int8 k values]; x: [KP][NPIX] words of two int16 k values, pairs
+// (4g, 4g+2) and (4g+1, 4g+3): the halves SXTB16 extracts from a word of weights.
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-// Cortex-M: the k loop in assembly, so every step is exactly one LDRD of the two channels'
-// weight pairs, one LDRD of the two pixels' column pairs (one LDR for one pixel) and four
-// (two) SMLAD, 0.75 instructions per MAC; compilers otherwise spill or reload operands under
-// this register pressure. The remainder steps first, then eight per loop iteration.
+// Cortex-M: the k loop in assembly, so every group of four k values is exactly one LDRD of
+// the two channels' weights, two SXTB16 per channel, one LDRD of the two pixels' column pairs
+// per half (one LDRD of both halves for one pixel) and eight (four) SMLAD; compilers otherwise
+// spill or reload operands under this register pressure. Remainder groups first, then four
+// per loop iteration.
 #define TK_DOT2_STEP2                                                                              \
   "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                                             \
   "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                                             \
-  "smlad %[a00], %[w0], %[x0], %[a00]\n\t"                                                         \
-  "smlad %[a01], %[w0], %[x1], %[a01]\n\t"                                                         \
-  "smlad %[a10], %[w1], %[x0], %[a10]\n\t"                                                         \
-  "smlad %[a11], %[w1], %[x1], %[a11]\n\t"
+  "sxtb16 %[t], %[w0]\n\t"                                                                         \
+  "smlad %[a00], %[t], %[x0], %[a00]\n\t"                                                          \
+  "smlad %[a01], %[t], %[x1], %[a01]\n\t"                                                          \
+  "sxtb16 %[t], %[w1]\n\t"                                                                         \
+  "smlad %[a10], %[t], %[x0], %[a10]\n\t"                                                          \
+  "smlad %[a11], %[t], %[x1], %[a11]\n\t"                                                          \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                                             \
+  "sxtb16 %[t], %[w0], ror #8\n\t"                                                                 \
+  "smlad %[a00], %[t], %[x0], %[a00]\n\t"                                                          \
+  "smlad %[a01], %[t], %[x1], %[a01]\n\t"                                                          \
+  "sxtb16 %[t], %[w1], ror #8\n\t"                                                                 \
+  "smlad %[a10], %[t], %[x0], %[a10]\n\t"                                                          \
+  "smlad %[a11], %[t], %[x1], %[a11]\n\t"
 #define TK_DOT2_STEP1                                                                              \
   "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                                             \
-  "ldr %[x0], [%[xp]], #4\n\t"                                                                     \
-  "smlad %[a00], %[w0], %[x0], %[a00]\n\t"                                                         \
-  "smlad %[a10], %[w1], %[x0], %[a10]\n\t"
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                                             \
+  "sxtb16 %[t], %[w0]\n\t"                                                                         \
+  "smlad %[a00], %[t], %[x0], %[a00]\n\t"                                                          \
+  "sxtb16 %[t], %[w1]\n\t"                                                                         \
+  "smlad %[a10], %[t], %[x0], %[a10]\n\t"                                                          \
+  "sxtb16 %[t], %[w0], ror #8\n\t"                                                                 \
+  "smlad %[a00], %[t], %[x1], %[a00]\n\t"                                                          \
+  "sxtb16 %[t], %[w1], ror #8\n\t"                                                                 \
+  "smlad %[a10], %[t], %[x1], %[a10]\n\t"
 
 // Written out (no .rept) so the compiler sizes the asm correctly when it places literal pools.
-#define TK_X8(s) s s s s s s s s
+#define TK_X4(s) s s s s
 #define TK_DOT2_OPS2                                                                               \
   [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [wp] "+r"(w), [xp] "+r"(x),  \
-      [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0), [x1] "=&r"(x1)
+      [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t)
 #define TK_DOT2_OPS1                                                                               \
   [a00] "+r"(a00), [a10] "+r"(a10), [wp] "+r"(w), [xp] "+r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1),    \
-      [x0] "=&r"(x0)
+      [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t)
 
 // What the assembly reads: all KP steps of both operands. The "memory" clobber stays as well:
 // measured on Cortex-M4, it keeps GCC from scheduling the requantiser's loads into the
 // accumulation (which costs registers and spills).
 #define TK_DOT2_MEM(np)                                                                            \
-  "m"(*reinterpret_cast<const int32_t(*)[2 * KP]>(w0p)),                                           \
+  "m"(*reinterpret_cast<const int8_t(*)[4 * KP]>(w0p)),                                            \
       "m"(*reinterpret_cast<const int32_t(*)[np * KP]>(x0p))
 
 template <int KP, int NPIX>
-inline void dot2_dsp(const int32_t* __restrict__ w, const i32_alias* __restrict__ x,
+inline void dot2_dsp(const int8_t* __restrict__ w, const i32_alias* __restrict__ x,
                      int32_t (&acc)[2][NPIX]) {
-  const int32_t* const w0p = w;
+  static_assert(KP % 2 == 0, "pairs come in groups of four k values");
+  constexpr int KQ = KP / 2;
+  const int8_t* const w0p = w;
   const i32_alias* const x0p = x;
-  int32_t w0, w1, x0, x1, n = KP / 8;
+  int32_t w0, w1, x0, x1, t, n = KQ / 4;
   int32_t a00 = acc[0][0], a10 = acc[1][0], a01 = acc[0][NPIX - 1], a11 = acc[1][NPIX - 1];
   if constexpr (NPIX == 2) {
-#pragma GCC unroll 8
-    for (int r = 0; r < KP % 8; ++r) asm(TK_DOT2_STEP2:TK_DOT2_OPS2 : TK_DOT2_MEM(2) : "memory");
-    if constexpr (KP >= 8)
-      asm("1:\n\t" TK_X8(TK_DOT2_STEP2) "subs %[n], %[n], #1\n\t"
+#pragma GCC unroll 4
+    for (int r = 0; r < KQ % 4; ++r) asm(TK_DOT2_STEP2:TK_DOT2_OPS2 : TK_DOT2_MEM(2) : "memory");
+    if constexpr (KQ >= 4)
+      asm("1:\n\t" TK_X4(TK_DOT2_STEP2) "subs %[n], %[n], #1\n\t"
                                         "bne 1b\n\t"
           : TK_DOT2_OPS2, [n] "+r"(n)
           : TK_DOT2_MEM(2)
@@ -105,13 +137,12 @@ inline void dot2_dsp(const int32_t* __restrict__ w, const i32_alias* __restrict_
     acc[0][NPIX - 1] = a01;
     acc[1][NPIX - 1] = a11;
   } else {
-    (void)x1;
     (void)a01;
     (void)a11;
-#pragma GCC unroll 8
-    for (int r = 0; r < KP % 8; ++r) asm(TK_DOT2_STEP1:TK_DOT2_OPS1 : TK_DOT2_MEM(1) : "memory");
-    if constexpr (KP >= 8)
-      asm("1:\n\t" TK_X8(TK_DOT2_STEP1) "subs %[n], %[n], #1\n\t"
+#pragma GCC unroll 4
+    for (int r = 0; r < KQ % 4; ++r) asm(TK_DOT2_STEP1:TK_DOT2_OPS1 : TK_DOT2_MEM(1) : "memory");
+    if constexpr (KQ >= 4)
+      asm("1:\n\t" TK_X4(TK_DOT2_STEP1) "subs %[n], %[n], #1\n\t"
                                         "bne 1b\n\t"
           : TK_DOT2_OPS1, [n] "+r"(n)
           : TK_DOT2_MEM(1)
@@ -125,37 +156,35 @@ inline void dot2_dsp(const int32_t* __restrict__ w, const i32_alias* __restrict_
 #undef TK_DOT2_STEP1
 #undef TK_DOT2_OPS2
 #undef TK_DOT2_OPS1
-#undef TK_X8
+#undef TK_X4
 #undef TK_DOT2_MEM
 
 #else
 
 template <int KP, int NPIX>
-inline void dot2_dsp(const int32_t* __restrict__ w, const i32_alias* __restrict__ x,
+inline void dot2_dsp(const int8_t* __restrict__ w, const i32_alias* __restrict__ x,
                      int32_t (&acc)[2][NPIX]) {
-#pragma GCC unroll 32
-  for (int k = 0; k < KP; ++k) {
-    int32_t w0, w1, x0, x1 = 0;
-    load_pair(w + 2 * k, w0, w1);
-    if constexpr (NPIX == 2)
-      load_pair(x + 2 * k, x0, x1);
-    else
-      x0 = x[k];
-    acc[0][0] = dsp_smlad(w0, x0, acc[0][0]);
-    acc[1][0] = dsp_smlad(w1, x0, acc[1][0]);
-    if constexpr (NPIX == 2) {
-      acc[0][NPIX - 1] = dsp_smlad(w0, x1, acc[0][NPIX - 1]);
-      acc[1][NPIX - 1] = dsp_smlad(w1, x1, acc[1][NPIX - 1]);
+  static_assert(KP % 2 == 0, "pairs come in groups of four k values");
+#pragma GCC unroll 16
+  for (int g = 0; g < KP / 2; ++g) {
+    const int32_t w0 = load_u32(w + 8 * g), w1 = load_u32(w + 8 * g + 4);
+    const int32_t e0 = dsp_sxtb16(w0), e1 = dsp_sxtb16(w1);
+    const int32_t o0 = dsp_sxtb16_ror8(w0), o1 = dsp_sxtb16_ror8(w1);
+#pragma GCC unroll 2
+    for (int p = 0; p < NPIX; ++p) {
+      const int32_t xe = x[(2 * g) * NPIX + p], xo = x[(2 * g + 1) * NPIX + p];
+      acc[0][p] = dsp_smlad(o0, xo, dsp_smlad(e0, xe, acc[0][p]));
+      acc[1][p] = dsp_smlad(o1, xo, dsp_smlad(e1, xe, acc[1][p]));
     }
   }
 }
 
 #endif
 
-// All MCH channels of one group for NPIX pixels whose column is in x. wp: MCH rounded up to
-// even channels, [MCH/2][KP][2] words; y[m * YM + p * YP].
+// All MCH channels of one group for NPIX pixels whose column is in x. wp: the group's weights
+// (wq_index layout); y[m * YM + p * YP].
 template <class P, int KP, int NPIX, int MCH, int YM, int YP>
-inline void qmm_dsp(const int32_t* __restrict__ wp, const int32_t* __restrict__ bias,
+inline void qmm_dsp(const int8_t* __restrict__ wp, const int32_t* __restrict__ bias,
                     const int32_t* __restrict__ rq, const i32_alias* __restrict__ x,
                     int8_t* __restrict__ y) {
   for (int m = 0; m < MCH; m += 2) {
@@ -166,7 +195,7 @@ inline void qmm_dsp(const int32_t* __restrict__ wp, const int32_t* __restrict__ 
       acc[0][p] = P::has_bias ? bias[m] : 0;
       acc[1][p] = P::has_bias && two ? bias[m + 1] : 0;
     }
-    dot2_dsp<KP, NPIX>(wp + m * KP, x, acc);
+    dot2_dsp<KP, NPIX>(wp + m * 2 * KP, x, acc);
 #pragma GCC unroll 2
     for (int p = 0; p < NPIX; ++p)
       y[m * YM + p * YP] = int8_t(requant_s8<P>(acc[0][p], rq + 3 * m));
@@ -206,36 +235,33 @@ inline void gemm_row_to_column(const int8_t* __restrict__ a, i32_alias* __restri
 
 // QGemm: y[n, m] = requant(bias[m] + sum_k (a[n, k] - x_zp) * w[m, k]).
 // P: N, M, K, x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties, zp_folded.
-// w: [M, K] int8 (portable path); wp: packed pairs (DSP path, see gemm_row_to_column);
-// rq: [M][3]; scratch: 2 * ceil(K / 4) * 2 words.
+// w: int8 weights in the wq_index layout (one group), read by both paths; rq: [M][3];
+// scratch: 2 * ceil(K / 4) * 2 words.
 template <class P>
 void qgemm_s8(const int8_t* __restrict__ a, const int8_t* __restrict__ w,
-              const int32_t* __restrict__ wp, const int32_t* __restrict__ bias,
-              const int32_t* __restrict__ rq, int32_t* __restrict__ scratch,
-              int8_t* __restrict__ y) {
+              const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
+              int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
 #if TK_DSP_PATH
-  (void)w;
   constexpr int KP = (P::K + 3) / 4 * 2;
   i32_alias* col = scratch;
   int n = 0;
   for (; n + 1 < P::N; n += 2) {
     gemm_row_to_column<P, 2>(a + n * P::K, col, 0);
     gemm_row_to_column<P, 2>(a + (n + 1) * P::K, col, 1);
-    qmm_dsp<P, KP, 2, P::M, 1, P::M>(wp, bias, rq, col, y + n * P::M);
+    qmm_dsp<P, KP, 2, P::M, 1, P::M>(w, bias, rq, col, y + n * P::M);
   }
   if constexpr (P::N % 2 != 0) {
     gemm_row_to_column<P, 1>(a + n * P::K, col, 0);
-    qmm_dsp<P, KP, 1, P::M, 1, P::M>(wp, bias, rq, col, y + n * P::M);
+    qmm_dsp<P, KP, 1, P::M, 1, P::M>(w, bias, rq, col, y + n * P::M);
   }
 #else
-  (void)wp;
   (void)scratch;
   for (int n = 0; n < P::N; ++n) {
     const int8_t* an = a + n * P::K;
     for (int m = 0; m < P::M; ++m) {
-      const int8_t* wm = w + m * P::K;
       int32_t acc = P::has_bias ? bias[m] : 0;
-      for (int k = 0; k < P::K; ++k) acc += (int32_t(an[k]) - P::x_zp) * int32_t(wm[k]);
+      for (int k = 0; k < P::K; ++k)
+        acc += (int32_t(an[k]) - P::x_zp) * int32_t(w[wq_index<P::K>(m, k)]);
       y[n * P::M + m] = int8_t(requant_s8<P>(acc, rq + 3 * m));
     }
   }

@@ -66,9 +66,9 @@ int64_t scratch_of(const QConvShape& s) {
     return (rows * ((cols + 2) / 2 * 2) * 2 + 3) / 4 * 4;
   }
   case Kernel::Pointwise:
-    return 2 * ((s.C + 1) / 2) * 4;
+    return 2 * ((s.C + 3) / 4 * 2) * 4;
   default:
-    return 2 * ((s.K + 1) / 2) * 4;
+    return 2 * ((s.K + 3) / 4 * 2) * 4;
   }
 }
 
@@ -135,25 +135,6 @@ std::vector<TensorData> eval(const Node& n, const Inputs& in) {
   return {std::move(y)};
 }
 
-// Weights for the depthwise DSP path (KW == 3, DW == 1): per channel and kernel row the
-// int16 pairs (w0, w1), (w1, w2), (w2, 0), 0.
-TensorData pack_depthwise(const TensorData& w, int64_t M, int64_t KH) {
-  TensorData p(DType::I32, {M * KH * 4});
-  const int8_t* wv = w.data<int8_t>();
-  int32_t* o = p.data<int32_t>();
-  auto pack = [](int32_t lo, int32_t hi) {
-    return int32_t((uint32_t(lo) & 0xffffu) | (uint32_t(hi) << 16));
-  };
-  for (int64_t r = 0; r < M * KH; ++r) {
-    const int8_t* k = wv + r * 3;
-    *o++ = pack(k[0], k[1]);
-    *o++ = pack(k[1], k[2]);
-    *o++ = pack(k[2], 0);
-    *o++ = 0; // rows 16 bytes apart: one LDRD loads (w0, w1), (w1, w2)
-  }
-  return p;
-}
-
 void emit(EmitContext& ctx, const Node& n) {
   const Graph& g = ctx.graph();
   const bool has_bias = n.input(2) >= 0;
@@ -162,7 +143,6 @@ void emit(EmitContext& ctx, const Node& n) {
   const TensorData* bias = has_bias ? &*g.val(n.input(2)).constant : nullptr;
   const RequantTable rq = requant_table(a, accumulator_bound(s.K, bias));
   const TensorData& w = *g.val(n.input(1)).constant;
-  const Window3 w3 = window3(s.win);
   const Kernel kern = kernel_of(s);
   ctx.use("conv_s8");
   Params p;
@@ -170,21 +150,19 @@ void emit(EmitContext& ctx, const Node& n) {
   add_window_params(p, s.win);
   add_qlinear_params(p, a, rq, has_bias);
   const std::string P = ctx.params(p);
-  std::string wp = "nullptr";
-  if (kern == Kernel::Depthwise) {
-    if (w3.k[2] == 3 && w3.d[2] == 1)
-      wp = ctx.constant_array(DType::I32, pack_depthwise(w, s.M, w3.k[1]), "dw_pairs");
-  } else {
-    wp =
-        ctx.constant_array(DType::I32, pack_weight_pairs(w, s.M, s.K, s.M / s.G, false), "w_pairs");
-  }
+  // One int8 weight array, read by both code paths: depthwise as the model holds it, the
+  // others in the order of the DSP loop (the original array is then never emitted).
+  const std::string wa =
+      kern == Kernel::Depthwise
+          ? ctx.cptr(n.input(1))
+          : ctx.constant_array(DType::I8, order_weights_s8(w, s.M, s.K, s.M / s.G), "w_s8");
   const std::string rqa = ctx.constant_array(DType::I32, rq.table, "requant");
   const char* fn = kern == Kernel::Pointwise   ? "qconv1x1_s8"
                    : kern == Kernel::Depthwise ? "qconv_dw_s8"
                                                : "qconv_s8";
-  ctx.line(fmt::format("tk::{}<{}>({}, {}, {}, {}, {}, {}, {});", fn, P, ctx.cptr(n.input(0)),
-                       ctx.cptr(n.input(1)), wp, has_bias ? ctx.cptr(n.input(2)) : "nullptr", rqa,
-                       ctx.scratch(DType::I32), ctx.ptr(n.output(0))));
+  ctx.line(fmt::format("tk::{}<{}>({}, {}, {}, {}, {}, {});", fn, P, ctx.cptr(n.input(0)), wa,
+                       has_bias ? ctx.cptr(n.input(2)) : "nullptr", rqa, ctx.scratch(DType::I32),
+                       ctx.ptr(n.output(0))));
 }
 
 int64_t macs(const Graph& g, const Node& n) {

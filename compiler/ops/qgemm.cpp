@@ -79,12 +79,13 @@ void emit(EmitContext& ctx, const Node& n) {
   p.i("N", s.N).i("M", s.M).i("K", s.K);
   add_qlinear_params(p, a, rq, has_bias);
   const std::string P = ctx.params(p);
-  const std::string wp = ctx.constant_array(
-      DType::I32, pack_weight_pairs(*g.val(n.input(1)).constant, s.M, s.K, s.M, true), "w_pairs");
+  // One int8 weight array in the kernel's order, read by both code paths.
+  const std::string wa = ctx.constant_array(
+      DType::I8, order_weights_s8(*g.val(n.input(1)).constant, s.M, s.K, s.M), "w_s8");
   const std::string rqa = ctx.constant_array(DType::I32, rq.table, "requant");
-  ctx.line(fmt::format("tk::qgemm_s8<{}>({}, {}, {}, {}, {}, {}, {});", P, ctx.cptr(n.input(0)),
-                       ctx.cptr(n.input(1)), wp, has_bias ? ctx.cptr(n.input(2)) : "nullptr", rqa,
-                       ctx.scratch(DType::I32), ctx.ptr(n.output(0))));
+  ctx.line(fmt::format("tk::qgemm_s8<{}>({}, {}, {}, {}, {}, {});", P, ctx.cptr(n.input(0)), wa,
+                       has_bias ? ctx.cptr(n.input(2)) : "nullptr", rqa, ctx.scratch(DType::I32),
+                       ctx.ptr(n.output(0))));
 }
 
 int64_t macs(const Graph& g, const Node& n) {

@@ -29,10 +29,6 @@ int32_t int8_attr(const Node& n, const char* name, int64_t dflt) {
   return int32_t(v);
 }
 
-int32_t pack16(int32_t lo, int32_t hi) {
-  return int32_t((uint32_t(lo) & 0xffffu) | (uint32_t(hi) << 16));
-}
-
 } // namespace
 
 QLinearAttrs qlinear_attrs(const Node& n, int64_t channels) {
@@ -114,28 +110,21 @@ RequantTable requant_table(const QLinearAttrs& a, double acc_bound) {
   return r;
 }
 
-TensorData pack_weight_pairs(const TensorData& w, int64_t M, int64_t K, int64_t mg,
-                             bool gemm_order) {
-  const int64_t G = M / mg, mgp = (mg + 1) / 2 * 2;
-  const int64_t KP = gemm_order ? (K + 3) / 4 * 2 : (K + 1) / 2;
-  TensorData p(DType::I32, {G * mgp * KP});
-  int32_t* out = p.data<int32_t>();
+TensorData order_weights_s8(const TensorData& w, int64_t M, int64_t K, int64_t mg) {
+  const int64_t G = M / mg, mgp = (mg + 1) / 2 * 2, kq = (K + 3) / 4;
+  TensorData p(DType::I8, {G * mgp * kq * 4});
+  int8_t* out = p.data<int8_t>();
   const int8_t* wv = w.data<int8_t>();
   for (int64_t g = 0; g < G; ++g) {
     const int8_t* wg = wv + g * mg * K;
-    auto wat = [&](int64_t m, int64_t k) -> int32_t {
-      return m < mg && k < K ? wg[m * K + k] : 0; // padded channels and k values are zero
-    };
+    // templates/gemm_s8.h wq_index: [mgp/2][kq][2 channels][4 k values].
     for (int64_t m = 0; m < mgp; m += 2)
-      for (int64_t kp = 0; kp < KP; ++kp) {
-        // The two k values of pair kp.
-        int64_t k0 = 2 * kp, k1 = 2 * kp + 1;
-        if (gemm_order) {
-          k0 = (kp / 2) * 4 + kp % 2;
-          k1 = k0 + 2;
-        }
-        for (int64_t j = 0; j < 2; ++j) *out++ = pack16(wat(m + j, k0), wat(m + j, k1));
-      }
+      for (int64_t q = 0; q < kq; ++q)
+        for (int64_t j = 0; j < 2; ++j)
+          for (int64_t r = 0; r < 4; ++r) {
+            const int64_t c = m + j, k = 4 * q + r;
+            *out++ = c < mg && k < K ? wg[c * K + k] : 0; // padded channels and k values are 0
+          }
   }
   return p;
 }

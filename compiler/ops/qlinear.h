@@ -1,6 +1,6 @@
 // What QConv and QGemm (compiler/ops/qconv.cpp, qgemm.cpp) share: their common attributes,
-// the compile-time tables their kernels read (requantisation parameters, SMLAD-packed
-// weights), and the QDQ-rule steps that turn float scales, weights and biases into them.
+// the compile-time tables their kernels read (requantisation parameters, weights in
+// kernel order), and the QDQ-rule steps that turn float scales, weights and biases into them.
 #pragma once
 
 #include "op_util.h"
@@ -37,13 +37,11 @@ RequantTable requant_table(const QLinearAttrs& a, double acc_bound);
 // The largest |accumulator| of K products plus the bias.
 double accumulator_bound(int64_t K, const TensorData* bias);
 
-// Weights w int8 [M, K] (groups of `mg` channels share one packed block each; mg == M for one
-// group) as int16 pairs for SMLAD: per group, channels rounded up to even, words
-// [MG/2][KP][2] with KP = ceil(K / 2) pairs (k order: (2j, 2j+1)), or, when `gemm_order`,
-// KP = 2 * ceil(K / 4) pairs ordered (4g, 4g+2), (4g+1, 4g+3) (what SXTAB16 extracts from one
-// word of four int8 values).
-TensorData pack_weight_pairs(const TensorData& w, int64_t M, int64_t K, int64_t mg,
-                             bool gemm_order);
+// Weights w int8 [M, K] (groups of `mg` channels, mg == M for one group) in the order both
+// code paths of the kernels read them (templates/gemm_s8.h wq_index): per group, channels
+// rounded up to even and K up to a multiple of 4 (padding zero), [MG/2][K4/4][2][4] int8.
+// One byte per weight; the DSP path expands the pairs with SXTB16 at run time.
+TensorData order_weights_s8(const TensorData& w, int64_t M, int64_t K, int64_t mg);
 
 // Emits the common members of a QConv/QGemm parameter struct.
 void add_qlinear_params(Params& p, const QLinearAttrs& a, const RequantTable& rq, bool has_bias);

@@ -3,6 +3,7 @@
 // Conv/Gemm/MatMul between DequantizeLinear and QuantizeLinear lowers to QConv/QGemm whose
 // results stay within 1 LSB of the float QDQ graph.
 #include "compiler/compile.h"
+#include "compiler/emitter.h"
 #include "compiler/evaluator.h"
 #include "compiler/quant.h"
 #include "passes/passes.h"
@@ -13,6 +14,9 @@
 
 #include <cmath>
 #include <random>
+#include <regex>
+
+#include "dsp.h"
 
 using namespace tinyc;
 using namespace tinyc::test;
@@ -134,6 +138,51 @@ TEST_CASE("QConv general: first layer, groups, strides, dilations, pads, 1-D") {
   run_conv_case({{1, 3, 6, 5}, 6, 3, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 4, 4}, 440);
   run_conv_case({{1, 2, 4, 4, 3}, 3, 1, {2, 3, 2}, {1, 1, 2}, {1, 1, 1}, {1, 0, 1, 0, 1, 1}, 2, 1},
                 450);
+}
+
+TEST_CASE("QConv/QGemm weights: one int8 array per layer, counted exactly") {
+  // Pointwise C = 7, M = 5: channels rounded to 6, k to 8 -> 48 bytes of weights, plus the
+  // int32 bias (5) and requantisation table (5 x 3).
+  ConvCase c{{1, 7, 5, 3}, 5, 1, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 17, -5};
+  Graph g = qconv_graph(c, 700);
+  run_pipeline(g);
+  EmitOptions o;
+  o.name = "m";
+  o.header_file = "m.h";
+  o.model_file = "test";
+  const EmittedModel m = emit_model(g, o);
+  CHECK(m.weight_bytes == 48 + 5 * 4 + 15 * 4);
+  // Every constant array the source defines, and only those, is counted; one is int8.
+  const std::regex decl(R"(static const (\w+) (\w+)\[(\d+)\])");
+  int64_t bytes = 0, int8_arrays = 0;
+  for (auto it = std::sregex_iterator(m.source.begin(), m.source.end(), decl);
+       it != std::sregex_iterator(); ++it) {
+    const std::string type = (*it)[1];
+    const int64_t count = std::stoll((*it)[3]);
+    bytes += count * (type == "int8_t" ? 1 : 4);
+    int8_arrays += type == "int8_t";
+  }
+  CHECK(bytes == m.weight_bytes);
+  CHECK(int8_arrays == 1);
+}
+
+TEST_CASE("dsp.h: SXTB16 and ROR emulation") {
+  // Bytes 01 7f ff 80 (little endian): SXTB16 gives (1, -1), rotated by 8 (127, -128).
+  const int32_t v = int32_t(0x80ff7f01u);
+  CHECK(uint32_t(tk::dsp_ror(v, 8)) == 0x0180ff7fu);
+  CHECK(uint32_t(tk::dsp_ror(v, 24)) == 0xff7f0180u);
+  CHECK(uint32_t(tk::dsp_sxtb16(v)) == 0xffff0001u);
+  CHECK(uint32_t(tk::dsp_sxtb16_ror8(v)) == 0xff80007fu);
+  // Against the definition for every byte value in each position.
+  for (uint32_t b = 0; b < 256; ++b) {
+    const uint32_t w = b | ((255 - b) << 8) | (((b * 7) & 255) << 16) | ((b ^ 0x5a) << 24);
+    auto half = [](uint32_t byte) { return int32_t(int8_t(uint8_t(byte))); };
+    auto pack = [](int32_t lo, int32_t hi) {
+      return (uint32_t(lo) & 0xffffu) | (uint32_t(hi) << 16);
+    };
+    CHECK(uint32_t(tk::dsp_sxtb16(int32_t(w))) == pack(half(w), half(w >> 16)));
+    CHECK(uint32_t(tk::dsp_sxtb16_ror8(int32_t(w))) == pack(half(w >> 8), half(w >> 24)));
+  }
 }
 
 TEST_CASE("QConv requantises exactly with large scales (slow requantiser) and ties") {
