@@ -109,30 +109,26 @@ template <int K> constexpr int wq_index(int m, int k) {
   [a00] "+r"(a00), [a10] "+r"(a10), [wp] "+r"(w), [xp] "+r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1),    \
       [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t)
 
-// What the assembly reads: all KP steps of both operands. The "memory" clobber stays as well:
-// measured on Cortex-M4, it keeps GCC from scheduling the requantiser's loads into the
+// The "memory" clobber covers the operands the assembly reads (no "m" operands: each would
+// need an address register of its own, and the loop already uses 12 of the 13 available).
+// Measured on Cortex-M4, it also keeps GCC from scheduling the requantiser's loads into the
 // accumulation (which costs registers and spills).
-#define TK_DOT2_MEM(np)                                                                            \
-  "m"(*reinterpret_cast<const int8_t(*)[4 * KP]>(w0p)),                                            \
-      "m"(*reinterpret_cast<const int32_t(*)[np * KP]>(x0p))
 
 template <int KP, int NPIX>
 inline void dot2_dsp(const int8_t* __restrict__ w, const i32_alias* __restrict__ x,
                      int32_t (&acc)[2][NPIX]) {
   static_assert(KP % 2 == 0, "pairs come in groups of four k values");
   constexpr int KQ = KP / 2;
-  const int8_t* const w0p = w;
-  const i32_alias* const x0p = x;
   int32_t w0, w1, x0, x1, t, n = KQ / 4;
   int32_t a00 = acc[0][0], a10 = acc[1][0], a01 = acc[0][NPIX - 1], a11 = acc[1][NPIX - 1];
   if constexpr (NPIX == 2) {
 #pragma GCC unroll 4
-    for (int r = 0; r < KQ % 4; ++r) asm(TK_DOT2_STEP2:TK_DOT2_OPS2 : TK_DOT2_MEM(2) : "memory");
+    for (int r = 0; r < KQ % 4; ++r) asm(TK_DOT2_STEP2:TK_DOT2_OPS2 : : "memory");
     if constexpr (KQ >= 4)
       asm("1:\n\t" TK_X4(TK_DOT2_STEP2) "subs %[n], %[n], #1\n\t"
                                         "bne 1b\n\t"
           : TK_DOT2_OPS2, [n] "+r"(n)
-          : TK_DOT2_MEM(2)
+          :
           : "memory", "cc");
     acc[0][NPIX - 1] = a01;
     acc[1][NPIX - 1] = a11;
@@ -140,12 +136,12 @@ inline void dot2_dsp(const int8_t* __restrict__ w, const i32_alias* __restrict__
     (void)a01;
     (void)a11;
 #pragma GCC unroll 4
-    for (int r = 0; r < KQ % 4; ++r) asm(TK_DOT2_STEP1:TK_DOT2_OPS1 : TK_DOT2_MEM(1) : "memory");
+    for (int r = 0; r < KQ % 4; ++r) asm(TK_DOT2_STEP1:TK_DOT2_OPS1 : : "memory");
     if constexpr (KQ >= 4)
       asm("1:\n\t" TK_X4(TK_DOT2_STEP1) "subs %[n], %[n], #1\n\t"
                                         "bne 1b\n\t"
           : TK_DOT2_OPS1, [n] "+r"(n)
-          : TK_DOT2_MEM(1)
+          :
           : "memory", "cc");
   }
   (void)n;
@@ -157,7 +153,6 @@ inline void dot2_dsp(const int8_t* __restrict__ w, const i32_alias* __restrict__
 #undef TK_DOT2_OPS2
 #undef TK_DOT2_OPS1
 #undef TK_X4
-#undef TK_DOT2_MEM
 
 #else
 
