@@ -210,7 +210,10 @@ void emit(EmitContext& ctx, const Node& n) {
   const Graph& g = ctx.graph();
   const Value& x = g.val(n.input(0));
   const Kind kind = kind_of(n.op_type);
-  ctx.use("pool");
+  const bool with_indices = n.op_type == "MaxPool" && n.output(1) >= 0;
+  // int8 MaxPool has its own kernel, with a four-lane DSP path.
+  const bool max_s8 = kind == Max && x.dtype == DType::I8 && !with_indices;
+  ctx.use(max_s8 ? "maxpool_s8" : "pool");
   Params p;
   p.i("NC", x.shape[0] * x.shape[1]);
   if (kind == Max) {
@@ -231,12 +234,16 @@ void emit(EmitContext& ctx, const Node& n) {
     for (int i = 0; i < win.rank; ++i) pe[3 - win.rank + i] = win.pad_end[size_t(i)];
     p.i("ED", pe[0]).i("EH", pe[1]).i("EW", pe[2]);
   }
-  const bool with_indices = n.op_type == "MaxPool" && n.output(1) >= 0;
   if (with_indices) p.i("storage_order", n.attr_i("storage_order", 0) != 0);
   const std::string P = ctx.params(p);
   if (with_indices) {
     ctx.line(fmt::format("tk::maxpool_indices<{}>({}, {}, {});", P, ctx.cptr(n.input(0)),
                          ctx.ptr(n.output(0)), ctx.ptr(n.output(1))));
+    return;
+  }
+  if (max_s8) {
+    ctx.line(fmt::format("tk::{}<{}>({}, {});", global ? "global_maxpool_s8" : "maxpool_s8", P,
+                         ctx.cptr(n.input(0)), ctx.ptr(n.output(0))));
     return;
   }
   const char* kinds[] = {"tk::POOL_MAX", "tk::POOL_AVG", "tk::POOL_LP"};

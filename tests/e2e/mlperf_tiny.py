@@ -136,6 +136,15 @@ def main():
                        m4_model_sizes=sz)
         ok &= bool(same.all())
 
+        # Cortex-M7 (another pipeline, same instruction set): one input, bit-identical too.
+        m7 = run_cortexm.build_and_run(cpp, [x[:1]], "m7", work=os.path.join(work, "m7"))
+        same7 = outputs_of(m7).view(np.uint32) == host_out[:1].view(np.uint32)
+        print("  m7 (1 input) vs host: " + ("bit-identical" if same7.all() else
+              f"DIFFERENT in {int((~same7).sum())} of {same7.size} values") +
+              f"; {m7['instructions'][0]} instructions")
+        figures.update(m7_bit_identical=bool(same7.all()), m7_instructions=m7["instructions"])
+        ok &= bool(same7.all())
+
         # The same model in QOperator form (expand-qoperators): exactly the QDQ outputs.
         qop = onnx.load(model)
         converted = qdq_to_qoperator.convert(qop)
