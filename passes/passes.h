@@ -61,6 +61,7 @@ bool fold_node(Graph& g, Node& n);
 // the float graph into QDQ form (int8 weights, QuantizeLinear/DequantizeLinear pairs).
 void quantize(Graph& g, const PassOptions& opts);
 // --io int8: model inputs/outputs become the int8 tensors inside their boundary Q/DQ nodes.
+void uint8_to_int8(Graph& g); // uint8 Q/DQ tensors inside the model become int8 ones (exact)
 void int8_io(Graph& g, const PassOptions& opts);
 // QDQ patterns around ops with int8 kernels become those int8 ops (docs/quantization.md).
 void lower_qdq(Graph& g, const PassOptions& opts);

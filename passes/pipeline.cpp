@@ -19,6 +19,7 @@ const std::vector<Pass>& pipeline() {
       {"fold-batchnorm", plain(fold_batchnorm), "merge BatchNormalization into Conv/Gemm"},
       {"fuse-activation", plain(fuse_activation), "apply Relu/Clip/LeakyRelu in the producer"},
       {"quantize", quantize, "calibrate and insert int8 QDQ pairs (--quantize int8)"},
+      {"uint8-to-int8", plain(uint8_to_int8), "uint8 quantised tensors become int8 (exact)"},
       {"int8-io", int8_io, "int8 model inputs/outputs without their Q/DQ (--io int8)"},
       {"lower-qdq", lower_qdq, "QDQ patterns become int8 kernels"},
       {"eliminate-dead-nodes", plain(eliminate_dead_nodes), "drop nodes whose results are unused"},

@@ -38,6 +38,7 @@ import onnx  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qdq_to_qoperator  # noqa: E402
+import qdq_to_uint8  # noqa: E402
 
 SKIP = 77
 
@@ -162,6 +163,26 @@ def main():
                      f"DIFFERENT in {int((~same_q).sum())} of {same_q.size} values"))
             figures["qoperator_identical"] = bool(same_q.all())
             ok &= bool(same_q.all())
+
+        # The same model with uint8 activations (uint8-to-int8): exactly the QDQ outputs, on the
+        # same int8 kernels (the summary's precision line is the same).
+        u8 = onnx.load(model)
+        rewritten = qdq_to_uint8.convert(u8)
+        u8_path = os.path.join(work, f"{label}_u8.onnx")
+        onnx.save(u8, u8_path)
+        cpp_u8 = os.path.join(work, f"{label}_u8.cpp")
+        summary_u8 = tinyc(a.tinyc, u8_path, cpp_u8, f"{label}_u8")
+        precision_u8 = next((ln.strip() for ln in summary_u8.splitlines() if "float fallback" in ln), "")
+        nu = min(4, len(x))
+        urun = run_cortexm.build_and_run(cpp_u8, [x[:nu]], "host", work=os.path.join(work, "host_u8"))
+        same_u = outputs_of(urun).view(np.uint32) == host_out[:nu].view(np.uint32)
+        same_p = precision_u8 == figures.get("precision", "")
+        print(f"  uint8 activations ({rewritten} QuantizeLinear), {nu} inputs on the host: "
+              + ("bit-identical to the int8 build" if same_u.all() else
+                 f"DIFFERENT in {int((~same_u).sum())} of {same_u.size} values")
+              + ("; same int8 kernels" if same_p else f"; precision differs: {precision_u8}"))
+        figures["uint8_identical"] = bool(same_u.all() and same_p)
+        ok &= bool(same_u.all() and same_p)
 
         # --io int8 on the host: the model's own int8 levels in and out.
         cpp8 = os.path.join(work, f"{label}_int8.cpp")
