@@ -204,12 +204,7 @@ std::string quant_summary_text(const QuantizeRecord& q, const std::optional<Quan
       fmt::format("  int8: {} calibration samples, method {}, {} activations and {} "
                   "weight tensors quantised, {} ops between QDQ pairs\n",
                   q.samples, q.method, q.activations, q.weights, q.quantized_ops.size());
-  std::string fl;
-  for (size_t i = 0; i < q.float_ops.size() && i < 6; ++i) fl += (i ? ", " : "") + q.float_ops[i];
-  if (q.float_ops.size() > 6) fl += fmt::format(", ... ({} more)", q.float_ops.size() - 6);
-  s += fmt::format(
-      "  int8 kernels: {} ops; in float between QDQ pairs (no int8 kernel): {} ops{}{}\n",
-      q.int8_ops.size(), q.float_ops.size(), fl.empty() ? "" : ": ", fl);
+  // Which of them run on int8 kernels is the summary's precision line (and the JSON's lists).
   if (a) s += accuracy_text(*a);
   return s;
 }
