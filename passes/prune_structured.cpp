@@ -1,0 +1,246 @@
+// Structured pruning: whole channels leave every tensor that holds them (channel_groups.h),
+// either the least important ones (--prune FRACTION, ranked by the L1 or L2 norm of the
+// weights producing them) or, without being asked, those the model computes as constant 0.
+#include "channel_groups.h"
+#include "prune.h"
+#include "prune_stats.h"
+
+#include "../compiler/diagnostics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <numeric>
+
+namespace tinyc {
+
+namespace {
+
+// The channel classes of one group, in a fixed order, and the number of equal blocks they
+// fall into (grouped convolutions remove the same number of channels from each group).
+struct GroupClasses {
+  int root = -1;
+  std::vector<int> classes;
+  int64_t blocks = 1;
+  std::string why; // not prunable when set
+};
+
+std::vector<GroupClasses> group_classes(const Graph& g, ChannelGroups& cg) {
+  std::map<int, size_t> index;
+  std::vector<GroupClasses> groups;
+  std::vector<std::map<int, bool>> seen;
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    if (!cg.tracked(int(v))) continue;
+    const int r = cg.group(int(v));
+    auto [it, fresh] = index.emplace(r, groups.size());
+    if (fresh) {
+      groups.push_back({r, {}, 1, cg.bad[size_t(r)]});
+      seen.emplace_back();
+    }
+    for (int64_t c = 0; c < cg.channels[v]; ++c) {
+      const int a = cg.atom_at(int(v), c);
+      if (seen[it->second].emplace(a, true).second) groups[it->second].classes.push_back(a);
+    }
+  }
+  // Block constraints need one channel order shared by every grouped Conv of the group.
+  std::map<int, std::vector<int>> canonical;
+  for (const auto& [v, blocks] : cg.blocks) {
+    GroupClasses& gc = groups[index.at(cg.group(v))];
+    std::vector<int> order;
+    for (int64_t c = 0; c < cg.channels[size_t(v)]; ++c) order.push_back(cg.atom_at(v, c));
+    auto [it, fresh] = canonical.emplace(gc.root, order);
+    if ((!fresh && it->second != order) || order.size() != gc.classes.size()) {
+      if (gc.why.empty()) gc.why = "grouped convolution on channels in another order";
+      continue;
+    }
+    gc.classes = order;
+    gc.blocks = std::lcm(gc.blocks, blocks);
+    if (int64_t(order.size()) % gc.blocks != 0 && gc.why.empty())
+      gc.why = "channels not divisible among the groups of a grouped convolution";
+  }
+  return groups;
+}
+
+// Up to `count` classes to remove, least `score` first, among those `eligible`; with blocks,
+// the same number from each block; at least one class (per block) always stays.
+std::vector<int> choose(const GroupClasses& gc, const std::map<int, double>& score, int64_t count,
+                        const std::function<bool(int)>& eligible) {
+  const int64_t n = int64_t(gc.classes.size()), per_block = n / gc.blocks;
+  std::vector<std::vector<size_t>> cand(size_t(gc.blocks));
+  for (size_t i = 0; i < gc.classes.size(); ++i)
+    if (eligible(gc.classes[i])) cand[i / size_t(per_block)].push_back(i);
+  int64_t take = std::min(count / gc.blocks, per_block - 1);
+  for (const auto& c : cand) take = std::min(take, int64_t(c.size()));
+  std::vector<int> out;
+  for (auto& c : cand) {
+    std::stable_sort(c.begin(), c.end(), [&](size_t a, size_t b) {
+      auto sa = score.find(gc.classes[a]), sb = score.find(gc.classes[b]);
+      return (sa == score.end() ? 0.0 : sa->second) < (sb == score.end() ? 0.0 : sb->second);
+    });
+    for (int64_t k = 0; k < take; ++k) out.push_back(gc.classes[c[size_t(k)]]);
+  }
+  return out;
+}
+
+const TensorData& weights(const Graph& g, const Node& n) {
+  return *g.val(n.input(1)).constant;
+}
+
+// Values of output channel c in the weights of a producer (or depthwise Conv).
+template <class F> void for_row(const Graph& g, const Node& n, int64_t c, F&& f) {
+  const TensorData& w = weights(g, n);
+  const int64_t axis = weight_out_axis(n);
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= w.shape[size_t(d)];
+  for (size_t d = size_t(axis) + 1; d < w.shape.size(); ++d) inner *= w.shape[d];
+  const int64_t m = w.shape[size_t(axis)];
+  const float* p = w.data<float>();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) f(p[(o * m + c) * inner + i]);
+}
+
+bool bias_zero(const Graph& g, const Node& n, size_t k, int64_t c) {
+  const int b = n.input(k);
+  if (b < 0) return true;
+  const TensorData& t = *g.val(b).constant;
+  return t.get_f64(t.size() == 1 ? 0 : c) == 0;
+}
+
+// Per class: is the channel constantly 0 whatever the input?
+std::map<int, bool> zero_classes(const Graph& g, ChannelGroups& cg) {
+  std::map<int, bool> zero;
+  auto mark = [&](int cls, bool z) {
+    auto [it, fresh] = zero.emplace(cls, z);
+    if (!fresh) it->second = it->second && z;
+  };
+  for (int i : cg.producers) {
+    const Node& n = g.nodes[size_t(i)];
+    const int out = n.output(0);
+    for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c) {
+      bool z = bias_zero(g, n, 2, c) && fused_act_at_zero(n.act) == 0;
+      if (z) for_row(g, n, c, [&](float x) { z = z && x == 0; });
+      mark(cg.atom_at(out, c), z);
+    }
+  }
+  for (int i : cg.depthwise) {
+    const Node& n = g.nodes[size_t(i)];
+    const int out = n.output(0);
+    for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c)
+      mark(cg.atom_at(out, c), bias_zero(g, n, 2, c));
+  }
+  for (int i : cg.const_ops) {
+    const Node& n = g.nodes[size_t(i)];
+    if (n.op_type == "Mul") continue; // 0 * k = 0
+    const int out = n.output(0);
+    const size_t rank = g.val(out).shape.size();
+    for (int in : n.inputs) {
+      if (cg.tracked(in)) continue;
+      const TensorData& t = *g.val(in).constant;
+      const int64_t pos = cg.axis[size_t(out)] - int64_t(rank - t.shape.size());
+      if (pos < 0 || t.shape[size_t(pos)] != cg.channels[size_t(out)]) continue;
+      for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c) {
+        const TensorData col = take_along(t, pos, {c});
+        bool z = true;
+        for (int64_t e = 0; e < col.size(); ++e) z = z && col.get_f64(e) == 0;
+        mark(cg.atom_at(out, c), z);
+      }
+    }
+  }
+  return zero;
+}
+
+// Records which original channels of each layer go, then removes them.
+int apply(Graph& g, ChannelGroups& cg, const std::vector<int>& classes, PruneRecord* rec) {
+  if (classes.empty()) return 0;
+  std::vector<bool> removed(cg.atom_parent.size(), false);
+  for (int c : classes) removed[size_t(c)] = true;
+  if (rec) {
+    std::vector<int> owners = cg.producers;
+    owners.insert(owners.end(), cg.depthwise.begin(), cg.depthwise.end());
+    owners.insert(owners.end(), cg.const_ops.begin(), cg.const_ops.end());
+    for (int i : owners) {
+      const int out = g.nodes[size_t(i)].output(0);
+      std::vector<int64_t>& origin =
+          channel_origin(*rec, g.val(out).name, cg.channels[size_t(out)]);
+      std::vector<int64_t>& gone = rec->removed_channels[g.val(out).name];
+      std::vector<int64_t> next;
+      for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c) {
+        if (removed[size_t(cg.atom_at(out, c))])
+          gone.push_back(origin[size_t(c)]);
+        else
+          next.push_back(origin[size_t(c)]);
+      }
+      std::sort(gone.begin(), gone.end());
+      origin = next;
+    }
+  }
+  remove_channels(g, cg, removed);
+  return int(classes.size());
+}
+
+void note_unprunable(const std::vector<GroupClasses>& groups, const Graph& g, PruneRecord* rec) {
+  if (!rec) return;
+  for (const auto& gc : groups)
+    if (!gc.why.empty())
+      rec->unprunable.push_back(fmt::format("channels of '{}': {}", g.val(gc.root).name, gc.why));
+}
+
+} // namespace
+
+int remove_zero_channels(Graph& g, PruneRecord* rec) {
+  ChannelGroups cg = analyze_channels(g);
+  if (cg.producers.empty()) return 0;
+  const std::map<int, bool> zero = zero_classes(g, cg);
+  std::vector<int> classes;
+  for (const auto& gc : group_classes(g, cg)) {
+    if (!gc.why.empty()) continue;
+    auto is_zero = [&](int c) {
+      auto it = zero.find(c);
+      return it != zero.end() && it->second;
+    };
+    const auto chosen = choose(gc, {}, int64_t(gc.classes.size()), is_zero);
+    classes.insert(classes.end(), chosen.begin(), chosen.end());
+  }
+  const int n = apply(g, cg, classes, rec);
+  if (rec) rec->zero_channels_removed += n;
+  return n;
+}
+
+int prune_structured(Graph& g, const PruneOptions& opts, PruneRecord* rec) {
+  ChannelGroups cg = analyze_channels(g);
+  if (cg.producers.empty()) return 0;
+  // Importance of a channel: the norms of the weight rows producing it, summed over the
+  // producers that feed it (both sides of an Add).
+  std::map<int, double> score;
+  std::map<int, double> group_fraction; // group root -> fraction (per-layer overrides)
+  for (int i : cg.producers) {
+    const Node& n = g.nodes[size_t(i)];
+    const int out = n.output(0);
+    for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c) {
+      double s = 0;
+      for_row(g, n, c,
+              [&](float x) { s += opts.norm == PruneNorm::L1 ? std::fabs(x) : double(x) * x; });
+      score[cg.atom_at(out, c)] += opts.norm == PruneNorm::L1 ? s : std::sqrt(s);
+    }
+    auto it = opts.layer_fraction.find(n.name);
+    if (it != opts.layer_fraction.end()) {
+      auto [gf, fresh] = group_fraction.emplace(cg.group(out), it->second);
+      if (!fresh) gf->second = std::min(gf->second, it->second);
+    }
+  }
+  const auto groups = group_classes(g, cg);
+  note_unprunable(groups, g, rec);
+  std::vector<int> classes;
+  for (const auto& gc : groups) {
+    if (!gc.why.empty()) continue;
+    auto gf = group_fraction.find(gc.root);
+    const double f = gf != group_fraction.end() ? gf->second : opts.fraction;
+    const int64_t count = int64_t(std::floor(f * double(gc.classes.size()) + 1e-9));
+    const auto chosen = choose(gc, score, count, [](int) { return true; });
+    classes.insert(classes.end(), chosen.begin(), chosen.end());
+  }
+  return apply(g, cg, classes, rec);
+}
+
+} // namespace tinyc
