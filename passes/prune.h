@@ -21,7 +21,7 @@ struct PrunedLayer {
   std::string op_type; // Conv, Gemm, MatMul, or Add/Sub/Mul holding a per-channel constant
   int64_t channels_before = 0, channels_after = 0;
   std::vector<int64_t> removed;                  // original indices of the removed output channels
-  int64_t weights_before = 0, weights_after = 0; // weight elements stored
+  int64_t weights_before = 0, weights_after = 0; // weight elements (biases not counted)
   int64_t nonzero_before = 0, nonzero_after = 0; // of which nonzero
   int64_t macs_before = 0, macs_after = 0;
 };

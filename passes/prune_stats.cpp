@@ -32,13 +32,9 @@ std::vector<PrunedLayer> measure_layers(const Graph& g) {
     l.op_type = n.op_type;
     const TensorData& w = *g.val(n.input(1)).constant;
     l.channels_before = w.shape[size_t(weight_out_axis(n))];
-    for (size_t k = 1; k < n.inputs.size(); ++k) {
-      const int in = n.inputs[k];
-      if (in < 0 || !g.val(in).constant || g.val(in).dtype != DType::F32) continue;
-      const TensorData& t = *g.val(in).constant;
-      l.weights_before += t.size();
-      for (int64_t i = 0; i < t.size(); ++i) l.nonzero_before += t.data<float>()[i] != 0;
-    }
+    // Weights only (sparsity is a property of the weights; biases stay dense).
+    l.weights_before = w.size();
+    for (int64_t i = 0; i < w.size(); ++i) l.nonzero_before += w.data<float>()[i] != 0;
     l.macs_before = node_macs(g, n);
     layers.push_back(l);
   }

@@ -2,7 +2,9 @@
 // compute exactly what the original computes with the removed channels' weights and biases
 // zeroed), unstructured magnitude pruning, removal of all-zero channels, and the generated
 // code of a pruned graph against the evaluator.
+#include "compiler/compile.h"
 #include "compiler/evaluator.h"
+#include "compiler/sample_data.h"
 #include "passes/channel_groups.h"
 #include "passes/passes.h"
 #include "passes/prune.h"
@@ -470,4 +472,40 @@ TEST_CASE("all-zero channels are removed and the model computes exactly the same
   prune(q, opts);
   CHECK(opts.prune.record->zero_channels_removed == 1);
   CHECK(channels_of(q, "c1") == 5);
+}
+
+TEST_CASE("mnist_cnn pruned by half: generated code matches the pruned graph's evaluator") {
+  const std::string dir = std::string(TINYC_SOURCE_DIR) + "/models/mnist_cnn/";
+  for (bool int8 : {false, true}) {
+    for (PruneMethod method : {PruneMethod::Structured, PruneMethod::Unstructured}) {
+      CompileOptions o;
+      o.passes.prune.enabled = true;
+      o.passes.prune.fraction = 0.5;
+      o.passes.prune.method = method;
+      if (int8) {
+        o.passes.quant.enabled = true;
+        o.calib = {dir + "calib.npy"};
+      }
+      o.val_inputs = dir + "test_x.npy";
+      o.val_labels = dir + "test_y.npy";
+      const CompileResult r = compile_model(dir + "model.onnx", o);
+      const PruneRecord& rec = *r.prune;
+      INFO("int8 " << int8 << ", " << rec.method);
+      if (method == PruneMethod::Structured) {
+        CHECK(rec.macs_after < rec.macs_before * 6 / 10);
+        CHECK(rec.weight_bytes_after < rec.weight_bytes_before / 2);
+      } else {
+        CHECK(rec.nonzero_after == rec.weights_total - rec.weights_total / 2);
+      }
+      REQUIRE(r.prune_accuracy);
+      CHECK(r.prune_accuracy->samples == 256);
+      // The generated code computes what the evaluator computes on the final graph.
+      const auto samples = load_samples(r.graph, {dir + "test_x.npy"}, "--val");
+      for (size_t s = 0; s < 8; ++s) {
+        const auto want = evaluate(r.graph, samples[s]);
+        const auto run = compile_and_run(r.graph, samples[s], false);
+        CHECK(max_abs_diff(want.at(0), run.outputs.at(0)) < (int8 ? 1e-6 : 1e-5));
+      }
+    }
+  }
 }
