@@ -3,9 +3,11 @@
 #include "passes.h"
 
 #include "../compiler/diagnostics.h"
+#include "../compiler/op_registry.h"
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace tinyc {
 
@@ -51,6 +53,31 @@ const TensorData* const_f32(const Graph& g, int v) {
   return &*g.val(v).constant;
 }
 
+// The DequantizeLinear producing v from constants, or null.
+const Node* dequantized_constant(const Graph& g, int v) {
+  if (v < 0 || g.val(v).producer < 0 || g.val(v).dtype != DType::F32) return nullptr;
+  const Node& dq = g.nodes[size_t(g.val(v).producer)];
+  if (!dq.domain.empty() || dq.op_type != "DequantizeLinear" || dq.outputs.size() != 1)
+    return nullptr;
+  for (int in : dq.inputs)
+    if (in >= 0 && !g.val(in).constant) return nullptr;
+  return &dq;
+}
+
+std::vector<bool> find_weights(const Graph& g) {
+  std::vector<bool> w(g.values.size(), false);
+  const auto readers = g.consumers();
+  for (size_t v = 0; v < g.values.size(); ++v)
+    w[v] = const_f32(g, int(v)) || (dequantized_constant(g, int(v)) && readers[v].size() == 1 &&
+                                    !g.is_graph_output(int(v)));
+  return w;
+}
+
+bool is_weight(const Graph& g, int v, const std::vector<bool>& weight) {
+  (void)g;
+  return v >= 0 && size_t(v) < weight.size() && weight[size_t(v)];
+}
+
 bool all_zero(const TensorData& t) {
   for (int64_t i = 0; i < t.size(); ++i)
     if (t.get_f64(i) != 0) return false;
@@ -62,36 +89,35 @@ int64_t norm_axis(int64_t axis, size_t rank) {
 }
 
 // Conv with constant weights whose group equals its input and output channels.
-bool is_depthwise(const Graph& g, const Node& n) {
-  if (n.op_type != "Conv" || !n.domain.empty()) return false;
-  const TensorData* w = const_f32(g, n.input(1));
-  if (!w || w->shape.size() < 3 || g.val(n.input(0)).shape.size() != w->shape.size()) return false;
+bool is_depthwise(const Graph& g, const Node& n, const std::vector<bool>& weight) {
+  if (n.op_type != "Conv" || !n.domain.empty() || !is_weight(g, n.input(1), weight)) return false;
+  const Shape& w = g.val(n.input(1)).shape;
+  if (w.size() < 3 || g.val(n.input(0)).shape.size() != w.size()) return false;
   const int64_t group = n.attr_i("group", 1), c = g.val(n.input(0)).shape[1];
-  return group > 1 && group == c && w->shape[0] == c && w->shape[1] == 1;
+  return group > 1 && group == c && w[0] == c && w[1] == 1;
 }
 
 // Conv (not depthwise), Gemm or MatMul whose weights (and bias) are constants.
-bool is_producer(const Graph& g, const Node& n) {
+bool is_producer(const Graph& g, const Node& n, const std::vector<bool>& weight) {
   if (!n.domain.empty() || n.outputs.size() != 1 || n.output(0) < 0) return false;
-  const TensorData* w = const_f32(g, n.input(1));
-  if (!w || g.val(n.output(0)).dtype != DType::F32) return false;
+  if (!is_weight(g, n.input(1), weight) || g.val(n.output(0)).dtype != DType::F32) return false;
+  const Shape& w = g.val(n.input(1)).shape;
   const Shape& out = g.val(n.output(0)).shape;
   if (n.op_type == "Conv") {
-    if (is_depthwise(g, n) || w->shape.size() < 3 || out.size() != w->shape.size()) return false;
+    if (is_depthwise(g, n, weight) || w.size() < 3 || out.size() != w.size()) return false;
     const int b = n.input(2);
-    return b < 0 || (const_f32(g, b) && g.val(b).shape == Shape{w->shape[0]});
+    return b < 0 || (is_weight(g, b, weight) && g.val(b).shape == Shape{w[0]});
   }
   if (n.op_type == "Gemm") {
-    if (w->shape.size() != 2 || out.size() != 2) return false;
+    if (w.size() != 2 || out.size() != 2) return false;
     const int64_t m = out[1];
     const int c = n.input(2);
     if (c < 0) return true;
-    const TensorData* ct = const_f32(g, c);
-    if (!ct || ct->size() != m || ct->shape.empty() || ct->shape.back() != m) return false;
-    return true;
+    const Shape& cs = g.val(c).shape;
+    return is_weight(g, c, weight) && numel(cs) == m && !cs.empty() && cs.back() == m;
   }
   if (n.op_type == "MatMul")
-    return w->shape.size() == 2 && g.val(n.input(0)).shape.size() >= 2 && n.inputs.size() == 2;
+    return w.size() == 2 && g.val(n.input(0)).shape.size() >= 2 && n.inputs.size() == 2;
   return false;
 }
 
@@ -177,6 +203,14 @@ struct Analysis {
       }
     }
     return std::min(std::max(0.0f, lo), hi);
+  }
+
+  bool per_tensor(const Node& n) {
+    for (size_t k = 1; k < n.inputs.size(); ++k) {
+      const int in = n.inputs[k];
+      if (in >= 0 && (!g.val(in).constant || g.val(in).constant->size() != 1)) return false;
+    }
+    return true;
   }
 
   // Pad leaves the channel axis alone and pads with zeros (or repeats values).
@@ -291,7 +325,7 @@ struct Analysis {
   }
 
   void node(const Node& n, int index) {
-    if (is_producer(g, n)) return producer(n, index);
+    if (is_producer(g, n, cg.weight)) return producer(n, index);
     bool any = false;
     for (int in : n.inputs) any |= cg.tracked(in);
     if (!any) return;
@@ -324,9 +358,11 @@ struct Analysis {
         mark_bad(out, n.label() + " pads channels or with a nonzero value");
       return;
     }
-    if (op == "Conv" && is_depthwise(g, n) && single_input() && ax == 1 && inner == 1 && act_ok) {
+    if (op == "Conv" && is_depthwise(g, n, cg.weight) && single_input() && ax == 1 && inner == 1 &&
+        act_ok) {
       const int b = n.input(2);
-      if (b >= 0 && !(const_f32(g, b) && g.val(b).constant->size() == cg.channels[size_t(x)]))
+      if (b >= 0 &&
+          !(is_weight(g, b, cg.weight) && numel(g.val(b).shape) == cg.channels[size_t(x)]))
         return bad_inputs(n, read_by(n));
       cg.depthwise.push_back(index);
       return pass(x, out, 1, 1);
@@ -345,6 +381,9 @@ struct Analysis {
       cg.reshapes.push_back(index);
       return pass(x, out, 1, inner * spatial);
     }
+    // Per-tensor QuantizeLinear/DequantizeLinear of an activation: 0 <-> the zero point.
+    if ((op == "QuantizeLinear" || op == "DequantizeLinear") && single_input() && per_tensor(n))
+      return pass(x, out, ax, inner);
     if ((op == "Add" || op == "Sub" || op == "Mul") && n.inputs.size() == 2)
       return elementwise(n, index);
     if (op == "Concat") return concat(n);
@@ -353,6 +392,16 @@ struct Analysis {
 };
 
 } // namespace
+
+TensorData weight_values(const Graph& g, int v) {
+  if (const TensorData* t = const_f32(g, v)) return *t;
+  const Node* dq = dequantized_constant(g, v);
+  if (!dq) fail("pruning: '{}' is not a weight", g.val(v).name);
+  const OpDef* def = OpRegistry::instance().find("", "DequantizeLinear");
+  Inputs in;
+  for (int i : dq->inputs) in.push_back(i >= 0 ? &*g.val(i).constant : nullptr);
+  return def->eval(*dq, in).at(0);
+}
 
 ChannelGroups analyze_channels(const Graph& g) {
   ChannelGroups cg;
@@ -364,6 +413,7 @@ ChannelGroups analyze_channels(const Graph& g) {
   cg.value_parent.resize(nv);
   for (size_t v = 0; v < nv; ++v) cg.value_parent[v] = int(v);
   cg.bad.assign(nv, "");
+  cg.weight = find_weights(g);
   Analysis a{g, cg};
   for (size_t i = 0; i < g.nodes.size(); ++i) a.node(g.nodes[i], int(i));
   for (int o : g.outputs)
@@ -435,6 +485,31 @@ TensorData take_grouped_inputs(const TensorData& w, int64_t group, int64_t c_in,
   return r;
 }
 
+// Applies f to weight input k of n: a float constant, or the quantised constant behind its
+// DequantizeLinear. When f keeps `keep` along axis `axis` and that is the DequantizeLinear's
+// per-channel axis, its scales and zero points keep the same entries.
+void transform_weight(Graph& g, Node& n, size_t k,
+                      const std::function<TensorData(const TensorData&)>& f, int64_t axis = -1,
+                      const std::vector<int64_t>* keep = nullptr) {
+  const int v = n.inputs[k];
+  if (g.val(v).constant) return set_const_input(g, n, k, f(*g.val(v).constant));
+  Node& dq = g.nodes[size_t(g.val(v).producer)];
+  const size_t rank = g.val(dq.inputs[0]).shape.size();
+  const int64_t dq_axis = norm_axis(dq.attr_i("axis", 1), rank);
+  set_const_input(g, dq, 0, f(*g.val(dq.inputs[0]).constant));
+  if (!keep || dq_axis != axis) return;
+  for (size_t q = 1; q < dq.inputs.size(); ++q) {
+    const int p = dq.inputs[q];
+    if (p >= 0 && g.val(p).constant->size() > 1)
+      set_const_input(g, dq, q, take_along(*g.val(p).constant, 0, *keep));
+  }
+}
+
+void take_weight(Graph& g, Node& n, size_t k, int64_t axis, const std::vector<int64_t>& keep) {
+  transform_weight(
+      g, n, k, [&](const TensorData& t) { return take_along(t, axis, keep); }, axis, &keep);
+}
+
 } // namespace
 
 void remove_channels(Graph& g, ChannelGroups& cg, const std::vector<bool>& removed) {
@@ -446,25 +521,22 @@ void remove_channels(Graph& g, ChannelGroups& cg, const std::vector<bool>& remov
     const int x = n.input(0), out = n.output(0);
     if (changed(x)) {
       const std::vector<int64_t> keep = kept_channels(cg, x, removed);
-      const TensorData& w = *g.val(n.input(1)).constant;
-      if (n.op_type == "Conv") {
-        const int64_t group = n.attr_i("group", 1);
-        set_const_input(g, n, 1,
-                        group == 1 ? take_along(w, 1, keep)
-                                   : take_grouped_inputs(w, group, cg.channels[size_t(x)], keep));
-      } else {
-        const int64_t k_axis = n.op_type == "Gemm" && n.attr_i("transB", 0) ? 1 : 0;
-        set_const_input(g, n, 1, take_along(w, k_axis, expand(keep, cg.inner[size_t(x)])));
-      }
+      const int64_t group = n.attr_i("group", 1), c_in = cg.channels[size_t(x)];
+      if (n.op_type == "Conv" && group > 1)
+        transform_weight(g, n, 1, [&](const TensorData& w) {
+          return take_grouped_inputs(w, group, c_in, keep);
+        });
+      else if (n.op_type == "Conv")
+        take_weight(g, n, 1, 1, keep);
+      else
+        take_weight(g, n, 1, n.op_type == "Gemm" && n.attr_i("transB", 0) ? 1 : 0,
+                    expand(keep, cg.inner[size_t(x)]));
     }
     if (changed(out)) {
       const std::vector<int64_t> keep = kept_channels(cg, out, removed);
-      set_const_input(g, n, 1, take_along(*g.val(n.input(1)).constant, weight_out_axis(n), keep));
+      take_weight(g, n, 1, weight_out_axis(n), keep);
       const int b = n.input(2);
-      if (b >= 0) {
-        const TensorData& bt = *g.val(b).constant;
-        set_const_input(g, n, 2, take_along(bt, int64_t(bt.shape.size()) - 1, keep));
-      }
+      if (b >= 0) take_weight(g, n, 2, int64_t(g.val(b).shape.size()) - 1, keep);
     }
   }
   for (int i : cg.depthwise) {
@@ -472,8 +544,8 @@ void remove_channels(Graph& g, ChannelGroups& cg, const std::vector<bool>& remov
     const int out = n.output(0);
     if (!changed(out)) continue;
     const std::vector<int64_t> keep = kept_channels(cg, out, removed);
-    set_const_input(g, n, 1, take_along(*g.val(n.input(1)).constant, 0, keep));
-    if (n.input(2) >= 0) set_const_input(g, n, 2, take_along(*g.val(n.input(2)).constant, 0, keep));
+    take_weight(g, n, 1, 0, keep);
+    if (n.input(2) >= 0) take_weight(g, n, 2, 0, keep);
     n.attrs["group"].i = int64_t(keep.size());
   }
   for (int i : cg.const_ops) {

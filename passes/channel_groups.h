@@ -30,6 +30,9 @@ struct ChannelGroups {
   // (value, G): a grouped Conv reads or writes this value; every one of its G blocks of
   // channels must lose the same number.
   std::vector<std::pair<int, int64_t>> blocks;
+  // Per value: a weight: a float constant, or a DequantizeLinear of constants read by one
+  // node only (QDQ models), which pruning slices in place.
+  std::vector<bool> weight;
 
   int atom(int a);  // class root
   int group(int v); // group root of a value
@@ -38,6 +41,9 @@ struct ChannelGroups {
 };
 
 ChannelGroups analyze_channels(const Graph& g);
+
+// The float values of a weight (dequantised when it comes from a DequantizeLinear).
+TensorData weight_values(const Graph& g, int v);
 
 // The output-channel axis of a producer's weights: Conv 0, Gemm transB ? 0 : 1, MatMul 1.
 int64_t weight_out_axis(const Node& n);

@@ -83,13 +83,8 @@ std::vector<int> choose(const GroupClasses& gc, const std::map<int, double>& sco
   return out;
 }
 
-const TensorData& weights(const Graph& g, const Node& n) {
-  return *g.val(n.input(1)).constant;
-}
-
-// Values of output channel c in the weights of a producer (or depthwise Conv).
-template <class F> void for_row(const Graph& g, const Node& n, int64_t c, F&& f) {
-  const TensorData& w = weights(g, n);
+// Values of output channel c in weights w of a producer.
+template <class F> void for_row(const TensorData& w, const Node& n, int64_t c, F&& f) {
   const int64_t axis = weight_out_axis(n);
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= w.shape[size_t(d)];
@@ -100,11 +95,34 @@ template <class F> void for_row(const Graph& g, const Node& n, int64_t c, F&& f)
     for (int64_t i = 0; i < inner; ++i) f(p[(o * m + c) * inner + i]);
 }
 
-bool bias_zero(const Graph& g, const Node& n, size_t k, int64_t c) {
+// The output channel c of n when its input contributes nothing (zero weights or a zero input
+// channel): the fused activation of the bias.
+std::vector<float> constant_outputs(const Graph& g, const Node& n, size_t k, int64_t channels) {
+  std::vector<float> v(size_t(channels), 0.0f);
   const int b = n.input(k);
-  if (b < 0) return true;
-  const TensorData& t = *g.val(b).constant;
-  return t.get_f64(t.size() == 1 ? 0 : c) == 0;
+  if (b >= 0) {
+    const TensorData t = weight_values(g, b);
+    for (int64_t c = 0; c < channels; ++c) v[size_t(c)] = float(t.get_f64(t.size() == 1 ? 0 : c));
+  }
+  for (float& x : v) {
+    FusedAct a = n.act;
+    switch (a.kind) {
+    case ActKind::Relu:
+      x = x < 0 ? 0 : x;
+      break;
+    case ActKind::Clip:
+      x = std::min(std::max(x, a.alpha), a.beta);
+      break;
+    case ActKind::LeakyRelu:
+      x = x < 0 ? x * a.alpha : x;
+      break;
+    case ActKind::None:
+      break;
+    default:
+      x = 1; // Sigmoid-like: never 0 in a way worth proving
+    }
+  }
+  return v;
 }
 
 // Per class: is the channel constantly 0 whatever the input?
@@ -114,20 +132,25 @@ std::map<int, bool> zero_classes(const Graph& g, ChannelGroups& cg) {
     auto [it, fresh] = zero.emplace(cls, z);
     if (!fresh) it->second = it->second && z;
   };
+  // A producer's channel with zero weights outputs act(bias): 0 when that is 0. A depthwise
+  // channel whose input is 0 everywhere also outputs act(bias), padding included.
   for (int i : cg.producers) {
     const Node& n = g.nodes[size_t(i)];
     const int out = n.output(0);
+    const TensorData w = weight_values(g, n.input(1));
+    const std::vector<float> k = constant_outputs(g, n, 2, cg.channels[size_t(out)]);
     for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c) {
-      bool z = bias_zero(g, n, 2, c) && fused_act_at_zero(n.act) == 0;
-      if (z) for_row(g, n, c, [&](float x) { z = z && x == 0; });
+      bool z = k[size_t(c)] == 0;
+      if (z) for_row(w, n, c, [&](float x) { z = z && x == 0; });
       mark(cg.atom_at(out, c), z);
     }
   }
   for (int i : cg.depthwise) {
     const Node& n = g.nodes[size_t(i)];
     const int out = n.output(0);
+    const std::vector<float> k = constant_outputs(g, n, 2, cg.channels[size_t(out)]);
     for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c)
-      mark(cg.atom_at(out, c), bias_zero(g, n, 2, c));
+      mark(cg.atom_at(out, c), k[size_t(c)] == 0);
   }
   for (int i : cg.const_ops) {
     const Node& n = g.nodes[size_t(i)];
@@ -217,9 +240,10 @@ int prune_structured(Graph& g, const PruneOptions& opts, PruneRecord* rec) {
   for (int i : cg.producers) {
     const Node& n = g.nodes[size_t(i)];
     const int out = n.output(0);
+    const TensorData w = weight_values(g, n.input(1));
     for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c) {
       double s = 0;
-      for_row(g, n, c,
+      for_row(w, n, c,
               [&](float x) { s += opts.norm == PruneNorm::L1 ? std::fabs(x) : double(x) * x; });
       score[cg.atom_at(out, c)] += opts.norm == PruneNorm::L1 ? s : std::sqrt(s);
     }
