@@ -509,3 +509,46 @@ TEST_CASE("mnist_cnn pruned by half: generated code matches the pruned graph's e
     }
   }
 }
+
+TEST_CASE("all-zero channels behind DequantizeLinear (QDQ models) are removed exactly") {
+  GraphBuilder b;
+  int x = b.input("x", DType::F32, {1, 3, 6, 5});
+  TensorData w1 = weights({6, 3, 3, 3}, 1), b1 = weights({6}, 2);
+  for (int i = 0; i < 27; ++i) {
+    w1.data<float>()[3 * 27 + i] = 0; // channel 3: zero weights, negative bias: relu gives 0
+    w1.data<float>()[5 * 27 + i] = 0; // channel 5: zero weights, positive bias: kept
+  }
+  b1.data<float>()[3] = -0.3f;
+  b1.data<float>()[5] = 0.4f;
+  int c1 = b.node1("Conv", {x, b.constant("w1", w1), b.constant("b1", b1)}, {{"pads", pads1()}});
+  int r1 = b.node1("Relu", {c1});
+  int y = b.node1(
+      "Conv", {r1, b.constant("w2", weights({4, 6, 3, 3}, 3)), b.constant("b2", weights({4}, 4))});
+  b.output(y);
+  Graph g = b.finish();
+  fuse_activation(g);
+  PassOptions o;
+  o.quant.enabled = true;
+  for (uint32_t s = 0; s < 8; ++s) o.quant.calib.push_back(inputs_for(g, 50 + s));
+  quantize(g, o); // QDQ form: int8 weights behind DequantizeLinear, as an imported QDQ model
+  Graph p = g;
+  CHECK(remove_zero_channels(p) == 1);
+  check_shapes_consistent(p);
+  for (uint32_t s = 0; s < 3; ++s) {
+    const auto xs = inputs_for(g, s);
+    CHECK(max_abs_diff(evaluate(g, xs).at(0), evaluate(p, xs).at(0)) == 0);
+  }
+  // The rest of the pipeline lowers the smaller layers to int8 kernels; the generated code
+  // gives the evaluator's results.
+  bool after = false;
+  for (const Pass& pass : pipeline()) {
+    if (after) pass.run(p, o);
+    after |= std::string(pass.name) == "quantize";
+  }
+  const auto xs = inputs_for(p, 9);
+  const auto run = compile_and_run(p, xs, false);
+  CHECK(max_abs_diff(run.outputs.at(0), evaluate(p, xs).at(0)) == 0);
+  int convs = 0;
+  for (const Node& n : p.nodes) convs += n.op_type == "QConv";
+  CHECK(convs == 2);
+}
