@@ -75,7 +75,9 @@ void quantize_options(const Args& a, CompileOptions& opts) {
   const bool any = !a.calib.empty() || !a.calib_method.empty() || a.quantize_all_ops ||
                    (!a.val.empty() && a.prune.empty());
   if (a.quantize.empty()) {
-    if (any) fail("--calib, --calib-method, --val and --quantize-all-ops need --quantize int8");
+    if (any)
+      fail("--calib, --calib-method, --val and --quantize-all-ops need --quantize int8 (--val "
+           "also works with --prune)");
     return;
   }
   if (a.quantize != "int8") fail("--quantize {} is not supported (only int8)", a.quantize);
@@ -347,12 +349,13 @@ int main(int argc, char** argv) {
   app.add_flag("--quantize-all-ops", a.quantize_all_ops,
                "also quantise around ops that have no int8 kernel yet (they then run in float "
                "on dequantised values): shows the accuracy a full int8 deployment would have");
-  app.add_option("--prune", a.prune,
-                 "FRACTION (0 to 0.95): remove that fraction of the output channels of every "
-                 "prunable group of Conv/Gemm/MatMul layers (structured: tensors, weights, MACs "
-                 "and arena shrink) or of the weights (--prune-method unstructured: zeros). With "
-                 "--val, prints top-1 before and after. Channels whose weights and bias are all "
-                 "zero are removed without this flag (docs/pruning.md)");
+  app.add_option(
+      "--prune", a.prune,
+      "FRACTION (0 to 0.95): remove that fraction of the output channels of every "
+      "prunable group of Conv/Gemm/MatMul layers (structured: tensors, weights, MACs "
+      "and arena shrink) or of the weights (--prune-method unstructured: zeros). With "
+      "--val, prints top-1 before and after. Channels whose weights and bias are all "
+      "zero (or whose activated bias is 0) are removed without this flag (docs/pruning.md)");
   app.add_option("--prune-method", a.prune_method,
                  "structured (default): whole channels, ranked by the norm of their weights; "
                  "unstructured: the smallest-magnitude weights become 0");

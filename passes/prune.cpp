@@ -80,7 +80,7 @@ std::string prune_summary_text(const PruneRecord& r) {
     s += fmt::format("  removed {} all-zero channel{} (their outputs were constant 0)\n",
                      r.zero_channels_removed, r.zero_channels_removed == 1 ? "" : "s");
   if (r.method.empty()) return s;
-  s += fmt::format("  pruning ({}, {:.2f}): weights {} -> {} B, nonzero weights {} -> {} "
+  s += fmt::format("  pruning ({}, {:g}): weights {} -> {} B, nonzero weights {} -> {} "
                    "(sparsity {}), MACs {} -> {}\n",
                    r.method, r.fraction, num(r.weight_bytes_before), num(r.weight_bytes_after),
                    num(r.nonzero_before), num(r.nonzero_after),
