@@ -393,6 +393,10 @@ struct Analysis {
 
 } // namespace
 
+bool is_constant_weight(const Graph& g, int v) {
+  return const_f32(g, v) || dequantized_constant(g, v);
+}
+
 TensorData weight_values(const Graph& g, int v) {
   if (const TensorData* t = const_f32(g, v)) return *t;
   const Node* dq = dequantized_constant(g, v);

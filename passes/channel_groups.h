@@ -42,6 +42,8 @@ struct ChannelGroups {
 
 ChannelGroups analyze_channels(const Graph& g);
 
+// A float constant, or a DequantizeLinear of constants.
+bool is_constant_weight(const Graph& g, int v);
 // The float values of a weight (dequantised when it comes from a DequantizeLinear).
 TensorData weight_values(const Graph& g, int v);
 

@@ -79,7 +79,15 @@ std::string prune_summary_text(const PruneRecord& r) {
   if (r.zero_channels_removed)
     s += fmt::format("  removed {} all-zero channel{} (their outputs were constant 0)\n",
                      r.zero_channels_removed, r.zero_channels_removed == 1 ? "" : "s");
-  if (r.method.empty()) return s;
+  if (r.method.empty()) {
+    for (const PrunedLayer& l : r.layers)
+      if (l.op_type != "const" && l.channels_after != l.channels_before)
+        s += fmt::format("    {:<34} channels {} -> {}, weights {} -> {}, MACs {} -> {}\n",
+                         l.name.substr(0, 34), l.channels_before, l.channels_after,
+                         num(l.weights_before), num(l.weights_after), num(l.macs_before),
+                         num(l.macs_after));
+    return s;
+  }
   s += fmt::format("  pruning ({}, {:g}): weights {} -> {} B, nonzero weights {} -> {} "
                    "(sparsity {}), MACs {} -> {}\n",
                    r.method, r.fraction, num(r.weight_bytes_before), num(r.weight_bytes_after),

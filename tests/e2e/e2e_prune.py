@@ -31,6 +31,31 @@ import run_cortexm  # noqa: E402
 SKIP = 77
 
 
+# Bad option values: one clear error line each, exit 1.
+BAD_OPTIONS = [
+    (["--prune", "1.2"], "from 0 to 0.95"),
+    (["--prune", "half"], "from 0 to 0.95"),
+    (["--prune", "auto"], "not supported yet"),
+    (["--prune", "0.5", "--prune-method", "random"], "not supported (structured or unstructured)"),
+    (["--prune", "0.5", "--prune-norm", "l3"], "not supported (l1 or l2)"),
+    (["--prune-method", "structured"], "need --prune FRACTION"),
+    (["--prune", "0.5", "--prune-method", "unstructured", "--prune-norm", "l2"], "structured only"),
+]
+
+
+def check_errors(tinyc, model, work):
+    ok = True
+    for args, want in BAD_OPTIONS:
+        p = subprocess.run([tinyc, model, "-o", os.path.join(work, "bad.cpp")] + args,
+                           capture_output=True, text=True)
+        if p.returncode != 1 or want not in p.stderr or len(p.stderr.strip().splitlines()) != 1:
+            print(f"  {' '.join(args)}: expected one error line with '{want}', got exit "
+                  f"{p.returncode}: {p.stderr.strip()}")
+            ok = False
+    print(f"  {len(BAD_OPTIONS)} bad option values: " + ("clear errors" if ok else "FAILED"))
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tinyc", required=True)
@@ -50,6 +75,7 @@ def main():
     x_path, y_path = (os.path.join(model_dir, f) for f in ("test_x.npy", "test_y.npy"))
     x, y = np.load(x_path), np.load(y_path)
 
+    ok = check_errors(a.tinyc, os.path.join(model_dir, "model.onnx"), work)
     cpp = os.path.join(work, f"{name}.cpp")
     report = os.path.join(work, "report.json")
     cmd = [a.tinyc, os.path.join(model_dir, "model.onnx"), "-o", cpp, "--name", name,
@@ -67,7 +93,6 @@ def main():
     rep = json.load(open(report))
     pr = rep["pruning"]
     totals = rep["totals"]
-    ok = True
     print(f"  float graph: weights {pr['weights_bytes_before']} -> {pr['weights_bytes_after']} B, "
           f"MACs {pr['macs_before']} -> {pr['macs_after']}, nonzero weights "
           f"{pr['nonzero_weights_before']} -> {pr['nonzero_weights_after']}")

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 using namespace tinyc;
 using namespace tinyc::test;
@@ -551,4 +552,33 @@ TEST_CASE("all-zero channels behind DequantizeLinear (QDQ models) are removed ex
   int convs = 0;
   for (const Node& n : p.nodes) convs += n.op_type == "QConv";
   CHECK(convs == 2);
+}
+
+TEST_CASE("vww_mbnet (MLPerf Tiny, QDQ): all-zero channels go, outputs stay identical") {
+  std::string dir;
+  for (const char* up : {"/../shared", "/../../shared"}) {
+    const std::string d = std::string(TINYC_SOURCE_DIR) + up + "/models/mlperf_tiny/vww_mbnet";
+    if (FILE* f = std::fopen((d + "/model_qdq.onnx").c_str(), "rb")) {
+      std::fclose(f);
+      dir = d;
+      break;
+    }
+  }
+  if (dir.empty()) {
+    WARN("MLPerf Tiny models not found beside the project: skipped");
+    return;
+  }
+  CompileOptions keep;
+  keep.passes.prune.remove_zero_channels = false;
+  const CompileResult full = compile_model(dir + "/model_qdq.onnx", keep);
+  const CompileResult pruned = compile_model(dir + "/model_qdq.onnx", {});
+  // 971 of its 2738 output channels have all-zero weights; 791 of them also have a bias that
+  // the Relu turns into 0 (the others output a positive constant and stay).
+  CHECK(pruned.prune->zero_channels_removed == 791);
+  CHECK(pruned.model.weight_bytes < full.model.weight_bytes * 3 / 10);
+  CHECK(pruned.model.macs < full.model.macs * 6 / 10);
+  const auto samples = load_samples(pruned.graph, {dir + "/test_in.npy"}, "test_in");
+  for (size_t s = 0; s < 2; ++s)
+    CHECK(max_abs_diff(evaluate(full.graph, samples[s]).at(0),
+                       evaluate(pruned.graph, samples[s]).at(0)) == 0);
 }
