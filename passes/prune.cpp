@@ -77,8 +77,12 @@ static std::string num(int64_t v) {
 std::string prune_summary_text(const PruneRecord& r) {
   std::string s;
   if (r.zero_channels_removed)
-    s += fmt::format("  removed {} all-zero channel{} (their outputs were constant 0)\n",
-                     r.zero_channels_removed, r.zero_channels_removed == 1 ? "" : "s");
+    s += fmt::format("  removed {} all-zero channel{} (outputs constant 0{})\n",
+                     r.zero_channels_removed, r.zero_channels_removed == 1 ? "" : "s",
+                     r.constant_channels_folded
+                         ? fmt::format(", or constant and folded into the next layer's bias: {}",
+                                       r.constant_channels_folded)
+                         : "");
   if (r.method.empty()) {
     for (const PrunedLayer& l : r.layers)
       if (l.op_type != "const" && l.channels_after != l.channels_before)
@@ -124,12 +128,13 @@ static std::string json_str(const std::string& s) {
 std::string prune_report_json(const PruneRecord& r) {
   std::string s = fmt::format(
       "\"pruning\": {{\"method\": {}, \"fraction\": {}, \"zero_channels_removed\": {}, "
+      "\"constant_channels_folded\": {}, "
       "\"weights_bytes_before\": {}, \"weights_bytes_after\": {}, \"nonzero_weights_before\": {}, "
       "\"nonzero_weights_after\": {}, \"weights_after\": {}, \"macs_before\": {}, "
       "\"macs_after\": {},\n    \"layers\": [",
-      json_str(r.method), r.fraction, r.zero_channels_removed, r.weight_bytes_before,
-      r.weight_bytes_after, r.nonzero_before, r.nonzero_after, r.weights_total, r.macs_before,
-      r.macs_after);
+      json_str(r.method), r.fraction, r.zero_channels_removed, r.constant_channels_folded,
+      r.weight_bytes_before, r.weight_bytes_after, r.nonzero_before, r.nonzero_after,
+      r.weights_total, r.macs_before, r.macs_after);
   bool first = true;
   for (const PrunedLayer& l : r.layers) {
     if (l.op_type == "const") continue;

@@ -28,10 +28,11 @@ struct PrunedLayer {
 
 // What the prune pass did, for the summary and the report.
 struct PruneRecord {
-  Graph original;                // the graph just before pruning (for accuracy before/after)
-  std::string method;            // "structured", "unstructured" or "" (zero channels only)
-  double fraction = 0;           // requested
-  int zero_channels_removed = 0; // all-zero channels removed without being asked
+  Graph original;                   // the graph just before pruning (for accuracy before/after)
+  std::string method;               // "structured", "unstructured" or "" (zero channels only)
+  double fraction = 0;              // requested
+  int zero_channels_removed = 0;    // all-zero channels removed without being asked
+  int constant_channels_folded = 0; // of which constant, folded into the next layers' biases
   std::vector<PrunedLayer> layers;
   int64_t weight_bytes_before = 0, weight_bytes_after = 0; // float constants read by layers
   int64_t nonzero_before = 0, nonzero_after = 0;           // nonzero weights of the layers

@@ -102,7 +102,9 @@ std::vector<float> constant_outputs(const Graph& g, const Node& n, size_t k, int
   const int b = n.input(k);
   if (b >= 0) {
     const TensorData t = weight_values(g, b);
-    for (int64_t c = 0; c < channels; ++c) v[size_t(c)] = float(t.get_f64(t.size() == 1 ? 0 : c));
+    const double beta = n.op_type == "Gemm" ? n.attr_f("beta", 1.0f) : 1.0; // Gemm: beta * C
+    for (int64_t c = 0; c < channels; ++c)
+      v[size_t(c)] = float(beta * t.get_f64(t.size() == 1 ? 0 : c));
   }
   for (float& x : v) {
     FusedAct a = n.act;
@@ -211,22 +213,130 @@ void note_unprunable(const std::vector<GroupClasses>& groups, const Graph& g, Pr
 
 } // namespace
 
+namespace {
+
+// A channel with zero weights whose activated bias k is not 0 outputs the constant k. When
+// every reader of the producer's output is a Conv without padding or a Gemm, k's contribution
+// is the same at every output position: it moves into their biases exactly and the channel
+// can go. (Behind padding, a depthwise conv or a pool the constant is not uniform: kept.)
+struct ConstantChannel {
+  int producer;    // node index
+  int64_t channel; // output channel
+  float value;     // act(bias)
+};
+
+bool folds_constant_input(const Graph& g, const Node& n, int x) {
+  if (!n.domain.empty() || (n.op_type != "Conv" && n.op_type != "Gemm")) return false;
+  if (n.input(0) != x || n.input(1) < 0 || !g.val(n.input(1)).constant ||
+      g.val(n.input(1)).dtype != DType::F32)
+    return false;
+  for (size_t k = 1; k < n.inputs.size(); ++k)
+    if (n.inputs[k] == x) return false;
+  if (n.input(2) >= 0 && (!g.val(n.input(2)).constant || g.val(n.input(2)).dtype != DType::F32))
+    return false;
+  if (n.op_type == "Conv") {
+    if (n.attr_i("group", 1) != 1) return false;
+    const std::string pad = n.attr_s("auto_pad", "NOTSET");
+    if (pad != "NOTSET" && pad != "VALID") return false;
+    for (int64_t p : n.attr_ints("pads", {}))
+      if (p != 0) return false;
+    return n.input(2) < 0 || g.val(n.input(2)).shape.size() == 1;
+  }
+  if (n.op_type == "Gemm")
+    return n.attr_i("transA", 0) == 0 && n.attr_f("beta", 1.0f) == 1.0f &&
+           (n.input(2) < 0 || g.val(n.input(2)).shape.size() == 1);
+  return false;
+}
+
+std::vector<ConstantChannel> constant_channels(const Graph& g, ChannelGroups& cg) {
+  std::vector<ConstantChannel> found;
+  const auto readers = g.consumers();
+  for (int i : cg.producers) {
+    const Node& n = g.nodes[size_t(i)];
+    const int out = n.output(0);
+    if (!g.val(n.input(1)).constant || (n.op_type == "Conv" && n.attr_i("group", 1) != 1)) continue;
+    if (n.input(2) >= 0 && !g.val(n.input(2)).constant) continue;
+    if (readers[size_t(out)].empty()) continue;
+    bool ok = true;
+    for (int r : readers[size_t(out)]) ok &= folds_constant_input(g, g.nodes[size_t(r)], out);
+    if (!ok) continue;
+    const TensorData& w = *g.val(n.input(1)).constant;
+    const std::vector<float> k = constant_outputs(g, n, 2, cg.channels[size_t(out)]);
+    for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c) {
+      bool z = k[size_t(c)] != 0 && std::isfinite(k[size_t(c)]);
+      if (z) for_row(w, n, c, [&](float x) { z = z && x == 0; });
+      if (z) found.push_back({i, c, k[size_t(c)]});
+    }
+  }
+  return found;
+}
+
+// Adds the constant channel's contribution to the biases of its readers.
+void fold_constant(Graph& g, const ConstantChannel& cc) {
+  const int out = g.nodes[size_t(cc.producer)].output(0);
+  const auto readers = g.consumers();
+  for (int r : readers[size_t(out)]) {
+    Node& n = g.nodes[size_t(r)];
+    const TensorData& w = *g.val(n.input(1)).constant;
+    const bool conv = n.op_type == "Conv";
+    const int64_t m = conv ? w.shape[0] : (n.attr_i("transB", 0) ? w.shape[0] : w.shape[1]);
+    TensorData bias(DType::F32, {m});
+    if (n.input(2) >= 0) bias = *g.val(n.input(2)).constant;
+    std::vector<double> add(size_t(m), 0.0);
+    if (conv) {
+      const int64_t cin = w.shape[1], taps = w.size() / (m * cin);
+      for (int64_t o = 0; o < m; ++o)
+        for (int64_t t = 0; t < taps; ++t)
+          add[size_t(o)] += double(w.data<float>()[(o * cin + cc.channel) * taps + t]);
+    } else {
+      const float alpha = n.attr_f("alpha", 1.0f);
+      for (int64_t o = 0; o < m; ++o) {
+        const int64_t idx =
+            n.attr_i("transB", 0) ? o * w.shape[1] + cc.channel : cc.channel * w.shape[1] + o;
+        add[size_t(o)] = double(alpha) * double(w.data<float>()[idx]);
+      }
+    }
+    for (int64_t o = 0; o < m; ++o)
+      bias.data<float>()[o] =
+          float(double(bias.data<float>()[o]) + double(cc.value) * add[size_t(o)]);
+    const int b = g.add_constant(g.val(out).name + "_folded_bias", bias);
+    if (n.inputs.size() < 3) n.inputs.resize(3, -1);
+    n.inputs[2] = b;
+  }
+}
+
+} // namespace
+
 int remove_zero_channels(Graph& g, PruneRecord* rec) {
   ChannelGroups cg = analyze_channels(g);
   if (cg.producers.empty()) return 0;
   const std::map<int, bool> zero = zero_classes(g, cg);
+  std::map<int, ConstantChannel> constant; // class -> channel
+  for (const ConstantChannel& cc : constant_channels(g, cg))
+    constant.emplace(cg.atom_at(g.nodes[size_t(cc.producer)].output(0), cc.channel), cc);
   std::vector<int> classes;
   for (const auto& gc : group_classes(g, cg)) {
     if (!gc.why.empty()) continue;
-    auto is_zero = [&](int c) {
+    auto removable = [&](int c) {
       auto it = zero.find(c);
-      return it != zero.end() && it->second;
+      return (it != zero.end() && it->second) || constant.count(c) != 0;
     };
-    const auto chosen = choose(gc, {}, int64_t(gc.classes.size()), is_zero);
+    const auto chosen = choose(gc, {}, int64_t(gc.classes.size()), removable);
     classes.insert(classes.end(), chosen.begin(), chosen.end());
   }
+  int folded = 0;
+  for (int c : classes) {
+    auto it = constant.find(c);
+    auto z = zero.find(c);
+    if (it == constant.end() || (z != zero.end() && z->second)) continue;
+    fold_constant(g, it->second);
+    ++folded;
+  }
   const int n = apply(g, cg, classes, rec);
-  if (rec) rec->zero_channels_removed += n;
+  if (rec) {
+    rec->zero_channels_removed += n;
+    rec->constant_channels_folded += folded;
+  }
   return n;
 }
 

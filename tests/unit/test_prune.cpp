@@ -582,3 +582,52 @@ TEST_CASE("vww_mbnet (MLPerf Tiny, QDQ): all-zero channels go, outputs stay iden
     CHECK(max_abs_diff(evaluate(full.graph, samples[s]).at(0),
                        evaluate(pruned.graph, samples[s]).at(0)) == 0);
 }
+
+TEST_CASE("a constant channel is folded into the biases of unpadded Conv and Gemm readers") {
+  for (bool padded : {false, true}) {
+    GraphBuilder b;
+    int x = b.input("x", DType::F32, {1, 3, 6, 5});
+    TensorData w1 = weights({6, 3, 3, 3}, 1), b1 = weights({6}, 2);
+    for (int i = 0; i < 27; ++i) {
+      w1.data<float>()[2 * 27 + i] = 0; // relu(0.5): the constant 0.5
+      w1.data<float>()[4 * 27 + i] = 0; // relu(-0.2): 0
+    }
+    b1.data<float>()[2] = 0.5f;
+    b1.data<float>()[4] = -0.2f;
+    int c1 = b.node1("Conv", {x, b.constant("w1", w1), b.constant("b1", b1)}, {{"pads", pads1()}});
+    int r1 = b.node1("Relu", {c1});
+    std::map<std::string, Attr> attrs;
+    if (padded) attrs["pads"] = pads1();
+    int c2 = b.node1("Conv", {r1, b.constant("w2", weights({4, 6, 3, 3}, 3))}, attrs);
+    // A Gemm branch: fc1 -> relu -> fc2 with fc1's neuron 1 constant.
+    int f = b.node1("Flatten", {c2});
+    const int64_t k = padded ? 120 : 48;
+    TensorData fw = weights({5, k}, 4), fb = weights({5}, 5);
+    for (int64_t i = 0; i < k; ++i) fw.data<float>()[1 * k + i] = 0;
+    fb.data<float>()[1] = 0.7f;
+    int h =
+        b.node1("Gemm", {f, b.constant("fw", fw), b.constant("fb", fb)}, {{"transB", attr_i(1)}});
+    int rh = b.node1("Relu", {h});
+    int y = b.node1("Gemm", {rh, b.constant("gw", weights({5, 3}, 6))}, {{"alpha", attr_f(0.5f)}});
+    b.output(y);
+    Graph g = b.finish();
+    g.val(c1).name = "c1_raw";
+    g.val(r1).name = "c1";
+    g.val(h).name = "h_raw";
+    g.val(rh).name = "h";
+    fuse_activation(g);
+    Graph p = g;
+    PruneRecord rec;
+    const int removed = remove_zero_channels(p, &rec);
+    // Unpadded: channel 2 (folded), channel 4 (zero) and neuron 1 (folded into the Gemm's new
+    // bias). Padded: the constant channel stays (not uniform at the borders).
+    CHECK(removed == (padded ? 2 : 3));
+    CHECK(rec.constant_channels_folded == (padded ? 1 : 2));
+    CHECK(channels_of(p, "c1") == (padded ? 5 : 4));
+    check_shapes_consistent(p);
+    for (uint32_t s = 0; s < 3; ++s) {
+      const auto xs = inputs_for(g, s);
+      CHECK(max_abs_diff(evaluate(g, xs).at(0), evaluate(p, xs).at(0)) < 1e-5);
+    }
+  }
+}
