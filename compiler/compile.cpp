@@ -47,9 +47,9 @@ CompileResult compile_model(const std::string& model_path, const CompileOptions&
   PassOptions passes = opts.passes;
   std::vector<std::vector<TensorData>> val;
   std::vector<int64_t> labels;
-  if (passes.quant.enabled) {
+  if (passes.quant.enabled || passes.prune.enabled) {
     // Data problems are reported before the long calibration starts.
-    if (passes.quant.calib.empty() && !opts.calib.empty())
+    if (passes.quant.enabled && passes.quant.calib.empty() && !opts.calib.empty())
       passes.quant.calib = load_samples(r.graph, opts.calib, "--calib");
     if (!opts.val_inputs.empty()) {
       val = load_samples(r.graph, {opts.val_inputs}, "--val");
@@ -58,9 +58,13 @@ CompileResult compile_model(const std::string& model_path, const CompileOptions&
         fail("--val: '{}' holds {} labels but '{}' {} samples", opts.val_labels, labels.size(),
              opts.val_inputs, val.size());
     }
+  }
+  if (passes.quant.enabled) {
     if (!passes.quant.record) passes.quant.record = std::make_shared<QuantizeRecord>();
     r.quant = passes.quant.record;
   }
+  if (!passes.prune.record) passes.prune.record = std::make_shared<PruneRecord>();
+  r.prune = passes.prune.record;
   run_pipeline(r.graph, passes, opts.after_pass);
   note("emitting C++");
   r.model = emit_model(r.graph, opts.emit);
@@ -71,6 +75,9 @@ CompileResult compile_model(const std::string& model_path, const CompileOptions&
         r.quant->float_graph, r.graph, validation ? val : passes.quant.calib, labels,
         validation ? "validation" : "calibration", passes.quant.progress);
   }
+  if (passes.prune.enabled && !val.empty())
+    r.prune_accuracy = measure_quant_accuracy(r.prune->original, r.graph, val, labels, "validation",
+                                              passes.quant.progress);
   return r;
 }
 

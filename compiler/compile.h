@@ -19,7 +19,8 @@ struct CompileOptions {
   EmitOptions emit;
   PassOptions passes;
   // --quantize int8: calibration data (sample_data.h forms), read once the input shapes are
-  // known, unless passes.quant.calib is already filled; optional validation inputs + labels.
+  // known, unless passes.quant.calib is already filled; optional validation inputs + labels
+  // (also used by --prune).
   std::vector<std::string> calib;
   std::string val_inputs, val_labels;
   // Called after each pass with its name (for --dump-ir).
@@ -29,8 +30,10 @@ struct CompileOptions {
 struct CompileResult {
   Graph graph; // after all passes
   EmittedModel model;
-  std::shared_ptr<QuantizeRecord> quant; // what --quantize did (null without it)
-  std::optional<QuantAccuracy> accuracy; // int8 vs float, measured after compiling
+  std::shared_ptr<QuantizeRecord> quant;       // what --quantize did (null without it)
+  std::optional<QuantAccuracy> accuracy;       // int8 vs float, measured after compiling
+  std::shared_ptr<PruneRecord> prune;          // what the prune pass did
+  std::optional<QuantAccuracy> prune_accuracy; // --prune --val: compiled vs unpruned graph
 };
 
 // Runs the pass pipeline on an imported graph.

@@ -29,6 +29,7 @@ struct Args {
   std::vector<std::string> calib, val;
   double calib_percentile = 99.99;
   bool quantize_all_ops = false;
+  std::string prune, prune_method, prune_norm, prune_scope;
   bool list_ops = false, print_pipeline = false, quiet = false;
   int verbose = 0;
 };
@@ -71,10 +72,12 @@ std::function<void(const std::string&, int64_t, int64_t)> progress_printer() {
 }
 
 void quantize_options(const Args& a, CompileOptions& opts) {
-  const bool any =
-      !a.calib.empty() || !a.val.empty() || !a.calib_method.empty() || a.quantize_all_ops;
+  const bool any = !a.calib.empty() || !a.calib_method.empty() || a.quantize_all_ops ||
+                   (!a.val.empty() && a.prune.empty());
   if (a.quantize.empty()) {
-    if (any) fail("--calib, --calib-method, --val and --quantize-all-ops need --quantize int8");
+    if (any)
+      fail("--calib, --calib-method, --val and --quantize-all-ops need --quantize int8 (--val "
+           "also works with --prune)");
     return;
   }
   if (a.quantize != "int8") fail("--quantize {} is not supported (only int8)", a.quantize);
@@ -99,6 +102,53 @@ void quantize_options(const Args& a, CompileOptions& opts) {
   }
 }
 
+void prune_options(const Args& a, CompileOptions& opts) {
+  PruneOptions& p = opts.passes.prune;
+  if (a.prune.empty()) {
+    if (!a.prune_method.empty() || !a.prune_norm.empty() || !a.prune_scope.empty())
+      fail("--prune-method, --prune-norm and --prune-scope need --prune FRACTION");
+    return;
+  }
+  if (a.prune == "auto")
+    fail("--prune auto is not supported yet: give the fraction to remove, e.g. --prune 0.5");
+  size_t used = 0;
+  double f = -1;
+  try {
+    f = std::stod(a.prune, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != a.prune.size() || !(f >= 0.0 && f <= 0.95))
+    fail("--prune '{}': expected the fraction of channels (or weights) to remove, from 0 to 0.95",
+         a.prune);
+  p.enabled = true;
+  p.fraction = f;
+  if (a.prune_method.empty() || a.prune_method == "structured")
+    p.method = PruneMethod::Structured;
+  else if (a.prune_method == "unstructured")
+    p.method = PruneMethod::Unstructured;
+  else
+    fail("--prune-method {} is not supported (structured or unstructured)", a.prune_method);
+  if (a.prune_norm.empty() || a.prune_norm == "l1")
+    p.norm = PruneNorm::L1;
+  else if (a.prune_norm == "l2")
+    p.norm = PruneNorm::L2;
+  else
+    fail("--prune-norm {} is not supported (l1 or l2)", a.prune_norm);
+  if (!a.prune_norm.empty() && p.method != PruneMethod::Structured)
+    fail("--prune-norm ranks channels: it applies to --prune-method structured only");
+  if (a.prune_scope == "layer")
+    p.per_layer = true;
+  else if (!a.prune_scope.empty() && a.prune_scope != "global")
+    fail("--prune-scope {} is not supported (global or layer)", a.prune_scope);
+  if (!a.prune_scope.empty() && p.method != PruneMethod::Unstructured)
+    fail("--prune-scope chooses the weight threshold of --prune-method unstructured only");
+  if (!a.val.empty()) {
+    opts.val_inputs = a.val.at(0);
+    opts.val_labels = a.val.at(1);
+  }
+}
+
 // "65536", "64K", "64k", "1M" -> bytes.
 int64_t parse_byte_size(const std::string& s) {
   size_t used = 0;
@@ -115,6 +165,28 @@ int64_t parse_byte_size(const std::string& s) {
   if (v < 0 || scale == 0 || v > (int64_t(1) << 40))
     fail("--arena-size '{}': expected a byte count such as 65536, 64K or 1M", s);
   return int64_t(v) * scale;
+}
+
+// The report's members beyond the layers: quantisation and pruning, when they ran.
+std::string report_extra(const CompileResult& r) {
+  std::string q = quant_report_json(r.quant.get(), r.accuracy);
+  if (!r.prune || (r.prune->method.empty() && r.prune->zero_channels_removed == 0)) return q;
+  std::string p = "  " + prune_report_json(*r.prune);
+  if (r.prune_accuracy && r.prune_accuracy->has_labels) {
+    p.pop_back(); // the closing brace: the accuracy goes inside
+    p += fmt::format(", \"top1_before\": {:.6f}, \"top1_after\": {:.6f}, \"samples\": {}}}",
+                     r.prune_accuracy->top1_float, r.prune_accuracy->top1_int8,
+                     r.prune_accuracy->samples);
+  }
+  return q.empty() ? p : q + ",\n" + p;
+}
+
+// "top-1 98.0% before pruning, 97.5% after (200 validation samples)".
+std::string prune_accuracy_text(const QuantAccuracy& a) {
+  if (!a.has_labels) return "";
+  return fmt::format("  pruned model on {} validation samples: top-1 {:.2f}% (unpruned {:.2f}%), "
+                     "same top-1 class {:.2f}%\n",
+                     a.samples, 100 * a.top1_int8, 100 * a.top1_float, 100 * a.top1_agreement);
 }
 
 int run(const Args& a) {
@@ -134,6 +206,7 @@ int run(const Args& a) {
   opts.import = import_options(a);
   opts.passes.quant.int8_io = a.io == "int8";
   quantize_options(a, opts);
+  prune_options(a, opts);
   const fs::path out(a.output);
   const fs::path header =
       a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
@@ -175,8 +248,7 @@ int run(const Args& a) {
   files.add(out.string(), r.model.source);
   files.add(header.string(), r.model.header);
   if (!a.report.empty())
-    files.add(a.report, report_json(r.graph, r.model, opts.emit.model_file,
-                                    quant_report_json(r.quant.get(), r.accuracy)));
+    files.add(a.report, report_json(r.graph, r.model, opts.emit.model_file, report_extra(r)));
   if (!a.report_html.empty())
     files.add(a.report_html, report_html(r.graph, r.model, opts.emit.model_file));
   files.commit();
@@ -185,6 +257,8 @@ int run(const Args& a) {
     fmt::print("tinyc: {} -> {} + {} ({}_run)\n", a.model, out.string(), header.string(),
                opts.emit.name);
     fmt::print("{}", summary_text(r.graph, r.model, a.verbose >= 1));
+    if (r.prune) fmt::print("{}", prune_summary_text(*r.prune));
+    if (r.prune_accuracy) fmt::print("{}", prune_accuracy_text(*r.prune_accuracy));
     if (r.quant) fmt::print("{}", quant_summary_text(*r.quant, r.accuracy));
   }
   return 0;
@@ -269,11 +343,28 @@ int main(int argc, char** argv) {
   app.add_option("--val", a.val,
                  "X.npy Y.npy: validation inputs and integer labels; after quantising, tinyc "
                  "reports top-1 accuracy of the int8 and the float model on them (without "
-                 "--val: SNR and max error of int8 vs float outputs on the calibration set)")
+                 "--val: SNR and max error of int8 vs float outputs on the calibration set); "
+                 "with --prune, top-1 before and after pruning")
       ->expected(2);
   app.add_flag("--quantize-all-ops", a.quantize_all_ops,
                "also quantise around ops that have no int8 kernel yet (they then run in float "
                "on dequantised values): shows the accuracy a full int8 deployment would have");
+  app.add_option(
+      "--prune", a.prune,
+      "FRACTION (0 to 0.95): remove that fraction of the output channels of every "
+      "prunable group of Conv/Gemm/MatMul layers (structured: tensors, weights, MACs "
+      "and arena shrink) or of the weights (--prune-method unstructured: zeros). With "
+      "--val, prints top-1 before and after. Channels whose weights and bias are all "
+      "zero (or whose activated bias is 0) are removed without this flag (docs/pruning.md)");
+  app.add_option("--prune-method", a.prune_method,
+                 "structured (default): whole channels, ranked by the norm of their weights; "
+                 "unstructured: the smallest-magnitude weights become 0");
+  app.add_option("--prune-norm", a.prune_norm,
+                 "channel importance for structured pruning: l1 (default) or l2 norm of the "
+                 "weights producing the channel");
+  app.add_option("--prune-scope", a.prune_scope,
+                 "unstructured pruning threshold: global (default, one magnitude threshold over "
+                 "all layers) or layer (the same fraction in every layer)");
   app.add_flag("--print-pipeline", a.print_pipeline, "list the passes in order and exit");
   app.add_flag("--list-ops", a.list_ops, "list the supported ONNX ops and exit");
   app.add_flag("-v,--verbose", a.verbose, "per-layer table; -vv also prints progress");

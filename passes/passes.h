@@ -2,6 +2,7 @@
 #pragma once
 
 #include "../compiler/ir.h"
+#include "prune.h"
 
 #include <functional>
 #include <memory>
@@ -41,6 +42,7 @@ struct QuantizeOptions {
 
 struct PassOptions {
   QuantizeOptions quant;
+  PruneOptions prune;
 };
 
 void check_supported(Graph& g);      // every op is known to tinyc; lists all that are not
@@ -56,6 +58,10 @@ void drop_unused_outputs(Graph& g);  // optional outputs nobody reads are not co
 // Computes one node now if all its inputs are known (clearing its op_type); false otherwise.
 // infer_shapes folds as it goes, since later shapes may depend on these values.
 bool fold_node(Graph& g, Node& n);
+
+// Pruning (passes/prune*.cpp, docs/pruning.md): channels computed as constant 0 are removed
+// always; --prune removes channels (structured) or zeroes weights (unstructured).
+void prune(Graph& g, const PassOptions& opts);
 
 // Post-training quantisation: calibrates activation ranges on opts.quant.calib and rewrites
 // the float graph into QDQ form (int8 weights, QuantizeLinear/DequantizeLinear pairs).

@@ -18,6 +18,7 @@ const std::vector<Pass>& pipeline() {
       {"fold-constants", plain(fold_constants), "compute nodes whose inputs are known"},
       {"fold-batchnorm", plain(fold_batchnorm), "merge BatchNormalization into Conv/Gemm"},
       {"fuse-activation", plain(fuse_activation), "apply Relu/Clip/LeakyRelu in the producer"},
+      {"prune", prune, "remove all-zero channels; --prune channels or weights"},
       {"quantize", quantize, "calibrate and insert int8 QDQ pairs (--quantize int8)"},
       {"uint8-to-int8", plain(uint8_to_int8), "uint8 quantised tensors become int8 (exact)"},
       {"int8-io", int8_io, "int8 model inputs/outputs without their Q/DQ (--io int8)"},

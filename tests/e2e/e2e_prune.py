@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""End-to-end test of pruning on one example model:
+
+    e2e_prune.py --tinyc build/tinyc --model-dir models/mnist_cnn --work DIR \
+        [--fraction 0.5] [--method structured|unstructured] [--int8]
+
+- compiles MODEL_DIR/model.onnx with `--prune FRACTION` (and `--quantize int8 --calib
+  MODEL_DIR/calib.npy` with --int8), `--val test_x.npy test_y.npy` and `--report`, and reads
+  the "pruning" section: weights bytes, MACs and top-1 before and after pruning (tinyc's
+  reference evaluator);
+- checks that structured pruning shrank weights and MACs (unstructured: that the sparsity
+  was reached);
+- builds the generated code on the host (g++ -fsanitize=address,undefined), runs every
+  held-out sample and requires its top-1 to be the evaluator's figure for the pruned model
+  (so the code computes what was measured).
+Exit 77 (skipped) when a tool is missing.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import run_cortexm  # noqa: E402
+
+SKIP = 77
+
+
+# Bad option values: one clear error line each, exit 1.
+BAD_OPTIONS = [
+    (["--prune", "1.2"], "from 0 to 0.95"),
+    (["--prune", "half"], "from 0 to 0.95"),
+    (["--prune", "auto"], "not supported yet"),
+    (["--prune", "0.5", "--prune-method", "random"], "not supported (structured or unstructured)"),
+    (["--prune", "0.5", "--prune-norm", "l3"], "not supported (l1 or l2)"),
+    (["--prune-method", "structured"], "need --prune FRACTION"),
+    (["--prune", "0.5", "--prune-method", "unstructured", "--prune-norm", "l2"], "structured only"),
+]
+
+
+def check_errors(tinyc, model, work):
+    ok = True
+    for args, want in BAD_OPTIONS:
+        p = subprocess.run([tinyc, model, "-o", os.path.join(work, "bad.cpp")] + args,
+                           capture_output=True, text=True)
+        if p.returncode != 1 or want not in p.stderr or len(p.stderr.strip().splitlines()) != 1:
+            print(f"  {' '.join(args)}: expected one error line with '{want}', got exit "
+                  f"{p.returncode}: {p.stderr.strip()}")
+            ok = False
+    print(f"  {len(BAD_OPTIONS)} bad option values: " + ("clear errors" if ok else "FAILED"))
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tinyc", required=True)
+    ap.add_argument("--model-dir", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--fraction", default="0.5")
+    ap.add_argument("--method", default="structured", choices=["structured", "unstructured"])
+    ap.add_argument("--int8", action="store_true")
+    a = ap.parse_args()
+
+    model_dir = os.path.abspath(a.model_dir)
+    label = os.path.basename(model_dir)
+    variant = f"{a.method}_{a.fraction}" + ("_int8" if a.int8 else "")
+    name = re.sub(r"\W", "_", f"{label}_p")
+    work = os.path.join(os.path.abspath(a.work), f"prune_{label}_{variant}")
+    os.makedirs(work, exist_ok=True)
+    x_path, y_path = (os.path.join(model_dir, f) for f in ("test_x.npy", "test_y.npy"))
+    x, y = np.load(x_path), np.load(y_path)
+
+    ok = check_errors(a.tinyc, os.path.join(model_dir, "model.onnx"), work)
+    cpp = os.path.join(work, f"{name}.cpp")
+    report = os.path.join(work, "report.json")
+    cmd = [a.tinyc, os.path.join(model_dir, "model.onnx"), "-o", cpp, "--name", name,
+           "--prune", a.fraction, "--prune-method", a.method,
+           "--val", x_path, y_path, "--report", report]
+    if a.int8:
+        cmd += ["--quantize", "int8", "--calib", os.path.join(model_dir, "calib.npy")]
+    print(f"e2e prune {label} ({variant}): " + " ".join(cmd[1:]))
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"FAILED: tinyc exited with {p.returncode}:\n{p.stdout}{p.stderr}")
+        return 1
+    for line in p.stdout.strip().splitlines()[1:]:
+        print("  tinyc:" + line)
+    rep = json.load(open(report))
+    pr = rep["pruning"]
+    totals = rep["totals"]
+    print(f"  float graph: weights {pr['weights_bytes_before']} -> {pr['weights_bytes_after']} B, "
+          f"MACs {pr['macs_before']} -> {pr['macs_after']}, nonzero weights "
+          f"{pr['nonzero_weights_before']} -> {pr['nonzero_weights_after']}")
+    print(f"  compiled: weights {totals['weights_bytes']} B, arena {totals['arena_bytes']} B, "
+          f"MACs {totals['macs']}")
+    print(f"  evaluator top-1 on {pr['samples']} held-out samples: before {100 * pr['top1_before']:.2f}%, "
+          f"after {100 * pr['top1_after']:.2f}%")
+    f = float(a.fraction)
+    if a.method == "structured" and f >= 0.25:
+        if not (pr["macs_after"] < pr["macs_before"] and pr["weights_bytes_after"] < pr["weights_bytes_before"]):
+            print("  structured pruning did not shrink weights and MACs")
+            ok = False
+    if a.method == "unstructured":
+        sparsity = 1 - pr["nonzero_weights_after"] / pr["weights_after"]
+        print(f"  sparsity {100 * sparsity:.1f}% (asked {100 * f:.1f}%)")
+        if sparsity + 1e-3 < f:
+            print("  the requested sparsity was not reached")
+            ok = False
+    try:
+        host = run_cortexm.build_and_run(cpp, [x], "host", work=os.path.join(work, "host"))
+        out = np.stack([o[0].reshape(-1) for o in host["outputs"]])
+        top1 = float((out.argmax(1) == y[:len(out)]).mean())
+        print(f"  generated code (host) on {len(out)} samples: top-1 {100 * top1:.2f}%")
+        right, want = round(top1 * len(out)), round(pr["top1_after"] * pr["samples"])
+        if abs(right - want) > 0:
+            print(f"  the generated code's accuracy differs from the evaluator's: "
+                  f"{100 * top1:.2f}% vs {100 * pr['top1_after']:.2f}%")
+            ok = False
+    except run_cortexm.ToolMissing as e:
+        print(f"SKIPPED: {e}")
+        return SKIP
+    except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
+        print(f"FAILED: {e}")
+        return 1
+    print("PASSED" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
