@@ -30,6 +30,7 @@ struct Args {
   double calib_percentile = 99.99;
   bool quantize_all_ops = false;
   std::string prune, prune_method, prune_norm, prune_scope;
+  bool keep_zero_channels = false;
   bool list_ops = false, print_pipeline = false, quiet = false;
   int verbose = 0;
 };
@@ -104,6 +105,7 @@ void quantize_options(const Args& a, CompileOptions& opts) {
 
 void prune_options(const Args& a, CompileOptions& opts) {
   PruneOptions& p = opts.passes.prune;
+  p.remove_zero_channels = !a.keep_zero_channels;
   if (a.prune.empty()) {
     if (!a.prune_method.empty() || !a.prune_norm.empty() || !a.prune_scope.empty())
       fail("--prune-method, --prune-norm and --prune-scope need --prune FRACTION");
@@ -356,6 +358,10 @@ int main(int argc, char** argv) {
       "and arena shrink) or of the weights (--prune-method unstructured: zeros). With "
       "--val, prints top-1 before and after. Channels whose weights and bias are all "
       "zero (or whose activated bias is 0) are removed without this flag (docs/pruning.md)");
+  app.add_flag("--keep-zero-channels", a.keep_zero_channels,
+               "keep channels whose output is constantly zero (removed by default; they cost "
+               "flash and cycles and change nothing): the dense model, e.g. to compare with "
+               "another tool on the same network");
   app.add_option("--prune-method", a.prune_method,
                  "structured (default): whole channels, ranked by the norm of their weights; "
                  "unstructured: the smallest-magnitude weights become 0");

@@ -56,6 +56,44 @@ def check_errors(tinyc, model, work):
     return ok
 
 
+def check_zero_channels(tinyc, work):
+    """A conv whose channel 1 has zero weights and bias: removed by default (fewer MACs and
+    weights in the report), kept with --keep-zero-channels."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(3)
+    w1 = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    w1[1] = 0
+    b1 = np.array([0.1, 0.0, -0.2], np.float32)
+    w2 = rng.standard_normal((2, 3, 1, 1)).astype(np.float32)
+    g = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c1"], ["r1"]),
+         helper.make_node("Conv", ["r1", "w2"], ["y"])],
+        "zero_channel", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 6, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 6, 6])],
+        [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
+         numpy_helper.from_array(w2, "w2")])
+    path = os.path.join(work, "zero_channel.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    macs = {}
+    for keep in (False, True):
+        rep = os.path.join(work, f"zero_channel_{keep}.json")
+        p = subprocess.run([tinyc, path, "-o", os.path.join(work, "zero_channel.cpp"), "-q",
+                            "--report", rep] + (["--keep-zero-channels"] if keep else []),
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            print(f"  zero-channel model: tinyc exited with {p.returncode}: {p.stderr.strip()}")
+            return False
+        macs[keep] = json.load(open(rep))["totals"]["macs"]
+    # 3 channels x 2 inputs x 9 taps + 2 x 3 per pixel, against 2 channels of 3.
+    want = {True: 36 * (54 + 6), False: 36 * (36 + 4)}
+    ok = macs == want
+    print(f"  all-zero channel: MACs {macs[False]} removed, {macs[True]} with --keep-zero-channels"
+          + ("" if ok else f" (expected {want[False]} and {want[True]}): FAILED"))
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tinyc", required=True)
@@ -76,6 +114,7 @@ def main():
     x, y = np.load(x_path), np.load(y_path)
 
     ok = check_errors(a.tinyc, os.path.join(model_dir, "model.onnx"), work)
+    ok &= check_zero_channels(a.tinyc, work)
     cpp = os.path.join(work, f"{name}.cpp")
     report = os.path.join(work, "report.json")
     cmd = [a.tinyc, os.path.join(model_dir, "model.onnx"), "-o", cpp, "--name", name,
