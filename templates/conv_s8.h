@@ -12,7 +12,13 @@
 //   (x - x_zp) into a zero-bordered int16 plane, so every window is interior. DSP: 3-tap rows
 //   are SMLAD + SMLAxy on pairs (two outputs at a time for stride 1).
 // - qconv_s8: anything else. DSP: im2col of two output pixels into int16 pairs, then the
-//   channel-pair SMLAD core; portable: direct loops, taps unrolled for interior windows.
+//   channel-pair SMLAD core; portable: the same per pixel, taps gathered into int32.
+//
+// In place: x and y may overlap (no __restrict__ on them). Every kernel works in blocks (a
+// pixel or a pair of pixels, a depthwise channel plane) that read all their inputs into the
+// scratch before storing any output; the planner replays that block order on the shapes
+// (compiler/ops/qconv_order.cpp, which must follow any change of loop order here) to find how
+// far before x the output may start.
 //
 // P: N, C, M, G, ID/IH/IW, OD/OH/OW, KD/KH/KW, SD/SH/SW, DD/DH/DW, PD/PH/PW (leading pads),
 //    x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties, zp_folded (templates/gemm_s8.h).
@@ -30,9 +36,8 @@ namespace tk {
 
 // Weights: wq_index<C> layout. Scratch (DSP): 2 * KP words, KP = 2 * ceil(C / 4).
 template <class P>
-void qconv1x1_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-                 const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
-                 int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
+void qconv1x1_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
+                 const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
   constexpr int HW = P::ID * P::IH * P::IW;
 #if TK_DSP_PATH
   constexpr int KP = (P::C + 3) / 4 * 2;
@@ -86,26 +91,27 @@ void qconv1x1_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
     }
   }
 #else
-  (void)scratch;
-  // Four output channels share each input load.
+  // Pixel by pixel: its channel vector goes to the scratch before any of its outputs is
+  // stored (the order that lets the output overwrite the input, see the header).
   constexpr int B = P::M % 4 == 0 ? 4 : P::M % 2 == 0 ? 2 : 1;
+  int32_t* xv = scratch;
   for (int n = 0; n < P::N; ++n) {
     const int8_t* xn = x + n * P::C * HW;
     int8_t* yn = y + n * P::M * HW;
-    for (int m = 0; m < P::M; m += B)
-      for (int i = 0; i < HW; ++i) {
+    for (int i = 0; i < HW; ++i) {
+      for (int c = 0; c < P::C; ++c) xv[c] = int32_t(xn[c * HW + i]) - P::x_zp;
+      for (int m = 0; m < P::M; m += B) {
         int32_t acc[B];
 #pragma GCC unroll 4
         for (int j = 0; j < B; ++j) acc[j] = P::has_bias ? bias[m + j] : 0;
-        for (int c = 0; c < P::C; ++c) {
-          const int32_t xv = int32_t(xn[c * HW + i]) - P::x_zp;
+        for (int c = 0; c < P::C; ++c)
 #pragma GCC unroll 4
-          for (int j = 0; j < B; ++j) acc[j] += xv * w[wq_index<P::C>(m + j, c)];
-        }
+          for (int j = 0; j < B; ++j) acc[j] += xv[c] * w[wq_index<P::C>(m + j, c)];
 #pragma GCC unroll 4
         for (int j = 0; j < B; ++j)
           yn[(m + j) * HW + i] = int8_t(requant_s8<P>(acc[j], rq + 3 * (m + j)));
       }
+    }
   }
 #endif
 }
@@ -128,9 +134,8 @@ template <class P> struct DwPlane {
 // kernel rows into the int16 words (w0, w1), (w1, w2), (w2, 0), 0 on the stack first.
 // Scratch: DwPlane<P>::size int16.
 template <class P>
-void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-                 const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
-                 int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
+void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
+                 const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
   using Pl = DwPlane<P>;
   constexpr int IHW = P::IH * P::IW, OHW = P::OH * P::OW;
   i16_alias* plane = reinterpret_cast<i16_alias*>(scratch);
@@ -337,20 +342,41 @@ inline void im2col_s8(const int8_t* __restrict__ xg, int od, int oh, int ow,
 }
 #endif
 
+// Output lag (P::lag > 0): output pixel q of a group is stored only once pixel q + lag has
+// been computed, so that the output may overwrite input rows still read by the next few
+// windows (in place, same shape: lag = one row and a pixel per leading pad row). Until then it
+// waits in a ring of lag_ring<P>() pixels per output channel after the column buffer.
+template <class P> constexpr int lag_ring() {
+  return (P::lag + 3) / 2 * 2;
+}
+
+// Pixels [from, to) of the group's MG output channels, from the ring to the output.
+template <class P, int MG, int OSZ>
+inline void lag_flush(const int8_t* __restrict__ ring, int8_t* yg, int from, int to) {
+  constexpr int R = lag_ring<P>();
+  for (int q = from; q < to; ++q) {
+    const int slot = q % R;
+#pragma GCC unroll 4
+    for (int m = 0; m < MG; ++m) yg[m * OSZ + q] = ring[m * R + slot];
+  }
+}
+
 // Weights: per group, wq_index<C/G * KD*KH*KW> layout (wq_group_bytes apart).
-// Scratch (DSP): 2 * KP words, KP = 2 * ceil(C/G * KD*KH*KW / 4).
+// Scratch: 2 * KP words, KP = 2 * ceil(C/G * KD*KH*KW / 4), then (lag > 0) the ring of
+// MG * lag_ring<P>() bytes.
 template <class P>
-void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-              const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
-              int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
+void qconv_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
+              const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
   constexpr int CG = P::C / P::G, MG = P::M / P::G;
   constexpr int IHW = P::IH * P::IW, IDHW = P::ID * IHW;
   constexpr int OHW = P::OH * P::OW, OSZ = P::OD * OHW;
   constexpr int KSZ = P::KD * P::KH * P::KW;
 #if TK_DSP_PATH
   constexpr int KP = (CG * KSZ + 3) / 4 * 2;
+  constexpr int R = lag_ring<P>();
   i16_alias* col = reinterpret_cast<i16_alias*>(scratch);
   const i32_alias* colw = scratch;
+  int8_t* ring = reinterpret_cast<int8_t*>(scratch + 2 * KP);
   for (int n = 0; n < P::N; ++n)
     for (int g = 0; g < P::G; ++g) {
       const int8_t* xg = x + (n * P::C + g * CG) * IDHW;
@@ -358,38 +384,53 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       const int8_t* wg = w + g * wq_group_bytes<CG * KSZ>(MG);
       const int32_t* bg = bias + (P::has_bias ? g * MG : 0);
       const int32_t* rg = rq + 3 * g * MG;
-      int p = 0;
+      int p = 0, flushed = 0;
       for (; p + 1 < OSZ; p += 2) {
         im2col_s8<P, 2>(xg, p / OHW, p % OHW / P::OW, p % P::OW, col, 0);
         im2col_s8<P, 2>(xg, (p + 1) / OHW, (p + 1) % OHW / P::OW, (p + 1) % P::OW, col, 1);
-        qmm_dsp<P, KP, 2, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        if constexpr (P::lag == 0) {
+          qmm_dsp<P, KP, 2, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        } else {
+          qmm_dsp<P, KP, 2, MG, R, 1>(wg, bg, rg, colw, ring + p % R); // R even: no wrap
+          if (p + 2 - P::lag > flushed) {
+            lag_flush<P, MG, OSZ>(ring, yg, flushed, p + 2 - P::lag);
+            flushed = p + 2 - P::lag;
+          }
+        }
       }
       if constexpr (OSZ % 2 != 0) {
         im2col_s8<P, 1>(xg, p / OHW, p % OHW / P::OW, p % P::OW, col, 0);
-        qmm_dsp<P, KP, 1, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        if constexpr (P::lag == 0)
+          qmm_dsp<P, KP, 1, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        else
+          qmm_dsp<P, KP, 1, MG, R, 1>(wg, bg, rg, colw, ring + p % R);
       }
+      if constexpr (P::lag != 0) lag_flush<P, MG, OSZ>(ring, yg, flushed, OSZ);
+      (void)flushed;
+      (void)ring;
     }
 #else
-  (void)scratch;
+  // Pixel by pixel: the window's taps go to the scratch (0 for a padded tap) before any of
+  // the pixel's outputs is stored (the order that lets the output overwrite the input).
   constexpr int K = CG * KSZ;
+  constexpr int R = lag_ring<P>();
+  int32_t* col = scratch;
+  int8_t* ring = reinterpret_cast<int8_t*>(scratch + (K + 3) / 4 * 4);
   for (int n = 0; n < P::N; ++n)
-    for (int m = 0; m < P::M; ++m) {
-      const int8_t* xg = x + (n * P::C + (m / MG) * CG) * IDHW;
-      // The channel's weight k lives at wm[wq_index<K>(0, k)].
-      const int8_t* wm = w + (m / MG) * wq_group_bytes<K>(MG) + wq_index<K>(m % MG, 0);
-      int8_t* ym = y + (n * P::M + m) * OSZ;
+    for (int g = 0; g < P::G; ++g) {
+      const int8_t* xg = x + (n * P::C + g * CG) * IDHW;
+      int8_t* yg = y + (n * P::M + g * MG) * OSZ;
+      // Output channel m's weight k lives at wg[wq_index<K>(m, k)].
+      const int8_t* wg = w + g * wq_group_bytes<K>(MG);
+      int flushed = 0;
       for (int od = 0; od < P::OD; ++od) {
         const int d0 = od * P::SD - P::PD;
-        const int kd_lo = tap_lo(d0, P::DD), kd_hi = tap_hi(d0, P::DD, P::ID, P::KD);
         for (int oh = 0; oh < P::OH; ++oh) {
           const int h0 = oh * P::SH - P::PH;
-          const int kh_lo = tap_lo(h0, P::DH), kh_hi = tap_hi(h0, P::DH, P::IH, P::KH);
           for (int ow = 0; ow < P::OW; ++ow) {
             const int w0 = ow * P::SW - P::PW;
-            const int kw_lo = tap_lo(w0, P::DW), kw_hi = tap_hi(w0, P::DW, P::IW, P::KW);
-            int32_t acc = P::has_bias ? bias[m] : 0;
-            if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
-                kw_hi == P::KW) {
+            if (d0 >= 0 && d0 + (P::KD - 1) * P::DD < P::ID && h0 >= 0 &&
+                h0 + (P::KH - 1) * P::DH < P::IH && w0 >= 0 && w0 + (P::KW - 1) * P::DW < P::IW) {
               const int8_t* xi = xg + (d0 * P::IH + h0) * P::IW + w0;
               for (int ic = 0; ic < CG; ++ic, xi += IDHW)
 #pragma GCC unroll 4
@@ -398,24 +439,44 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
                   for (int kh = 0; kh < P::KH; ++kh)
 #pragma GCC unroll 8
                     for (int kw = 0; kw < P::KW; ++kw)
-                      acc += (int32_t(xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW]) -
-                              P::x_zp) *
-                             wm[wq_index<K>(0, ic * KSZ + (kd * P::KH + kh) * P::KW + kw)];
+                      col[ic * KSZ + (kd * P::KH + kh) * P::KW + kw] =
+                          int32_t(xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW]) -
+                          P::x_zp;
             } else {
               for (int ic = 0; ic < CG; ++ic)
-                for (int kd = kd_lo; kd < kd_hi; ++kd)
-                  for (int kh = kh_lo; kh < kh_hi; ++kh)
-                    for (int kw = kw_lo; kw < kw_hi; ++kw)
-                      acc += (int32_t(xg[ic * IDHW +
-                                         ((d0 + kd * P::DD) * P::IH + h0 + kh * P::DH) * P::IW +
-                                         w0 + kw * P::DW]) -
-                              P::x_zp) *
-                             wm[wq_index<K>(0, ((ic * P::KD + kd) * P::KH + kh) * P::KW + kw)];
+                for (int kd = 0; kd < P::KD; ++kd)
+                  for (int kh = 0; kh < P::KH; ++kh)
+                    for (int kw = 0; kw < P::KW; ++kw) {
+                      const int id = d0 + kd * P::DD, ih = h0 + kh * P::DH, iw = w0 + kw * P::DW;
+                      const bool in = unsigned(id) < unsigned(P::ID) &&
+                                      unsigned(ih) < unsigned(P::IH) &&
+                                      unsigned(iw) < unsigned(P::IW);
+                      col[ic * KSZ + (kd * P::KH + kh) * P::KW + kw] =
+                          in ? int32_t(xg[ic * IDHW + (id * P::IH + ih) * P::IW + iw]) - P::x_zp
+                             : 0;
+                    }
             }
-            ym[(od * P::OH + oh) * P::OW + ow] = int8_t(requant_s8<P>(acc, rq + 3 * m));
+            const int o = (od * P::OH + oh) * P::OW + ow;
+            for (int m = 0; m < MG; ++m) {
+              int32_t acc = P::has_bias ? bias[g * MG + m] : 0;
+              for (int k = 0; k < K; ++k) acc += col[k] * wg[wq_index<K>(m, k)];
+              const int8_t v = int8_t(requant_s8<P>(acc, rq + 3 * (g * MG + m)));
+              if constexpr (P::lag == 0)
+                yg[m * OSZ + o] = v;
+              else
+                ring[m * R + o % R] = v;
+            }
+            if constexpr (P::lag != 0)
+              if (o + 1 - P::lag > flushed) {
+                lag_flush<P, MG, OSZ>(ring, yg, flushed, o + 1 - P::lag);
+                flushed = o + 1 - P::lag;
+              }
           }
         }
       }
+      if constexpr (P::lag != 0) lag_flush<P, MG, OSZ>(ring, yg, flushed, OSZ);
+      (void)flushed;
+      (void)ring;
     }
 #endif
 }
