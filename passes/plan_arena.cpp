@@ -55,12 +55,21 @@ int64_t scratch_bytes_of(const Graph& g, const Node& n) {
   return def->scratch_bytes(g, n);
 }
 
+// Whether storage r holds a model output (kept until after the last step, even when the last
+// node reads it).
+bool holds_graph_output(const Graph& g, const std::vector<int>& alias, int r) {
+  for (int v : g.outputs)
+    if (alias[size_t(v)] == r) return true;
+  return false;
+}
+
 // Node n may write its output over input value `in` (root r), which dies at position p.
 bool may_overwrite(const Graph& g, const Node& n, int in, int r, int out,
                    const std::vector<int>& alias, const std::vector<int64_t>& offset,
                    const std::vector<int>& last, int p, const PlanOptions& o) {
   const Value &x = g.val(in), &y = g.val(out);
-  if (r == out || !in_arena(g, r, o) || g.is_graph_output(r) || last[size_t(r)] != p) return false;
+  if (r == out || !in_arena(g, r, o) || holds_graph_output(g, alias, r) || last[size_t(r)] != p)
+    return false;
   if (numel(x.shape) != numel(y.shape) || dtype_size(x.dtype) != dtype_size(y.dtype)) return false;
   // Another input in the same storage must be read at the same positions as the output.
   for (int w : n.inputs)
@@ -78,7 +87,8 @@ bool may_overwrite(const Graph& g, const Node& n, int in, int r, int out,
 bool may_overlap(const Graph& g, const Node& n, int in, int r, int out,
                  const std::vector<int>& alias, const std::vector<int>& last,
                  const std::vector<char>& sliced, int p, const PlanOptions& o) {
-  if (in < 0 || n.input(0) != in || r == out || !in_arena(g, r, o) || g.is_graph_output(r))
+  if (in < 0 || n.input(0) != in || r == out || !in_arena(g, r, o) ||
+      holds_graph_output(g, alias, r))
     return false;
   if (last[size_t(r)] != p || sliced[size_t(r)]) return false;
   for (size_t k = 1; k < n.inputs.size(); ++k)
