@@ -342,28 +342,53 @@ inline void im2col_s8(const int8_t* __restrict__ xg, int od, int oh, int ow,
 }
 #endif
 
-// Output lag (P::lag > 0): output pixel q of a group is stored only once pixel q + lag has
-// been computed, so that the output may overwrite input rows still read by the next few
-// windows (in place, same shape: lag = one row and a pixel per leading pad row). Until then it
-// waits in a ring of lag_ring<P>() pixels per output channel after the column buffer.
-template <class P> constexpr int lag_ring() {
-  return (P::lag + 3) / 2 * 2;
+// Output lags (P::lagged): output pixel q of channel m is stored only once pixel q + lags[m]
+// has been computed, so that the output may overwrite input rows still read by the next few
+// windows (in place, same shape: a lag of one row plus the leading pad columns). Until then
+// it waits in the channel's ring of lags[m] + 2 pixels (none for a lag of 0), after the column
+// buffer; the pixels just computed pass through `vals` ([MG][2], after the rings).
+template <class P> constexpr int lag_ring_bytes(int channels) {
+  int o = 0;
+  if constexpr (P::lagged)
+    for (int m = 0; m < channels; ++m) o += P::lags[m] ? P::lags[m] + 2 : 0;
+  return o;
 }
 
-// Pixels [from, to) of the group's MG output channels, from the ring to the output.
+// Pixels [p, p + np) of the group's MG channels, from vals: stored (lag 0) or put in the
+// channel's ring; then the ring pixels that became due are stored.
 template <class P, int MG, int OSZ>
-inline void lag_flush(const int8_t* __restrict__ ring, int8_t* yg, int from, int to) {
-  constexpr int R = lag_ring<P>();
-  for (int q = from; q < to; ++q) {
-    const int slot = q % R;
-#pragma GCC unroll 4
-    for (int m = 0; m < MG; ++m) yg[m * OSZ + q] = ring[m * R + slot];
+inline void lag_store(const int8_t* vals, int np, int8_t* ring, int8_t* yg, int p) {
+  int at = 0; // ring offset of channel m
+  for (int m = 0; m < MG; ++m) {
+    const int L = P::lags[m];
+    int8_t* ym = yg + m * OSZ;
+    if (L == 0) {
+      for (int i = 0; i < np; ++i) ym[p + i] = vals[2 * m + i];
+      continue;
+    }
+    const int R = L + 2;
+    int8_t* rm = ring + at;
+    at += R;
+    for (int i = 0; i < np; ++i) rm[(p + i) % R] = vals[2 * m + i];
+    for (int q = p - L > 0 ? p - L : 0; q < p + np - L; ++q) ym[q] = rm[q % R];
+  }
+}
+
+// The ring pixels still waiting after the last pixel.
+template <class P, int MG, int OSZ> inline void lag_finish(const int8_t* ring, int8_t* yg) {
+  int at = 0;
+  for (int m = 0; m < MG; ++m) {
+    const int L = P::lags[m];
+    if (L == 0) continue;
+    const int R = L + 2;
+    for (int q = OSZ - L > 0 ? OSZ - L : 0; q < OSZ; ++q) yg[m * OSZ + q] = ring[at + q % R];
+    at += R;
   }
 }
 
 // Weights: per group, wq_index<C/G * KD*KH*KW> layout (wq_group_bytes apart).
-// Scratch: 2 * KP words, KP = 2 * ceil(C/G * KD*KH*KW / 4), then (lag > 0) the ring of
-// MG * lag_ring<P>() bytes.
+// Scratch: 2 * KP words, KP = 2 * ceil(C/G * KD*KH*KW / 4), then (lagged) the rings
+// (lag_ring_bytes<P>(MG) bytes) and vals (2 * MG bytes).
 template <class P>
 void qconv_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
               const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
@@ -373,10 +398,10 @@ void qconv_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __re
   constexpr int KSZ = P::KD * P::KH * P::KW;
 #if TK_DSP_PATH
   constexpr int KP = (CG * KSZ + 3) / 4 * 2;
-  constexpr int R = lag_ring<P>();
   i16_alias* col = reinterpret_cast<i16_alias*>(scratch);
   const i32_alias* colw = scratch;
   int8_t* ring = reinterpret_cast<int8_t*>(scratch + 2 * KP);
+  int8_t* vals = ring + lag_ring_bytes<P>(MG);
   for (int n = 0; n < P::N; ++n)
     for (int g = 0; g < P::G; ++g) {
       const int8_t* xg = x + (n * P::C + g * CG) * IDHW;
@@ -384,45 +409,43 @@ void qconv_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __re
       const int8_t* wg = w + g * wq_group_bytes<CG * KSZ>(MG);
       const int32_t* bg = bias + (P::has_bias ? g * MG : 0);
       const int32_t* rg = rq + 3 * g * MG;
-      int p = 0, flushed = 0;
+      int p = 0;
       for (; p + 1 < OSZ; p += 2) {
         im2col_s8<P, 2>(xg, p / OHW, p % OHW / P::OW, p % P::OW, col, 0);
         im2col_s8<P, 2>(xg, (p + 1) / OHW, (p + 1) % OHW / P::OW, (p + 1) % P::OW, col, 1);
-        if constexpr (P::lag == 0) {
-          qmm_dsp<P, KP, 2, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        if constexpr (P::lagged) {
+          qmm_dsp<P, KP, 2, MG, 2, 1>(wg, bg, rg, colw, vals);
+          lag_store<P, MG, OSZ>(vals, 2, ring, yg, p);
         } else {
-          qmm_dsp<P, KP, 2, MG, R, 1>(wg, bg, rg, colw, ring + p % R); // R even: no wrap
-          if (p + 2 - P::lag > flushed) {
-            lag_flush<P, MG, OSZ>(ring, yg, flushed, p + 2 - P::lag);
-            flushed = p + 2 - P::lag;
-          }
+          qmm_dsp<P, KP, 2, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
         }
       }
       if constexpr (OSZ % 2 != 0) {
         im2col_s8<P, 1>(xg, p / OHW, p % OHW / P::OW, p % P::OW, col, 0);
-        if constexpr (P::lag == 0)
+        if constexpr (P::lagged) {
+          qmm_dsp<P, KP, 1, MG, 2, 1>(wg, bg, rg, colw, vals);
+          lag_store<P, MG, OSZ>(vals, 1, ring, yg, p);
+        } else {
           qmm_dsp<P, KP, 1, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
-        else
-          qmm_dsp<P, KP, 1, MG, R, 1>(wg, bg, rg, colw, ring + p % R);
+        }
       }
-      if constexpr (P::lag != 0) lag_flush<P, MG, OSZ>(ring, yg, flushed, OSZ);
-      (void)flushed;
-      (void)ring;
+      if constexpr (P::lagged) lag_finish<P, MG, OSZ>(ring, yg);
     }
+  (void)ring;
+  (void)vals;
 #else
   // Pixel by pixel: the window's taps go to the scratch (0 for a padded tap) before any of
   // the pixel's outputs is stored (the order that lets the output overwrite the input).
   constexpr int K = CG * KSZ;
-  constexpr int R = lag_ring<P>();
   int32_t* col = scratch;
   int8_t* ring = reinterpret_cast<int8_t*>(scratch + (K + 3) / 4 * 4);
+  int8_t* vals = ring + lag_ring_bytes<P>(MG);
   for (int n = 0; n < P::N; ++n)
     for (int g = 0; g < P::G; ++g) {
       const int8_t* xg = x + (n * P::C + g * CG) * IDHW;
       int8_t* yg = y + (n * P::M + g * MG) * OSZ;
       // Output channel m's weight k lives at wg[wq_index<K>(m, k)].
       const int8_t* wg = w + g * wq_group_bytes<K>(MG);
-      int flushed = 0;
       for (int od = 0; od < P::OD; ++od) {
         const int d0 = od * P::SD - P::PD;
         for (int oh = 0; oh < P::OH; ++oh) {
@@ -461,23 +484,19 @@ void qconv_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __re
               int32_t acc = P::has_bias ? bias[g * MG + m] : 0;
               for (int k = 0; k < K; ++k) acc += col[k] * wg[wq_index<K>(m, k)];
               const int8_t v = int8_t(requant_s8<P>(acc, rq + 3 * (g * MG + m)));
-              if constexpr (P::lag == 0)
-                yg[m * OSZ + o] = v;
+              if constexpr (P::lagged)
+                vals[2 * m] = v;
               else
-                ring[m * R + o % R] = v;
+                yg[m * OSZ + o] = v;
             }
-            if constexpr (P::lag != 0)
-              if (o + 1 - P::lag > flushed) {
-                lag_flush<P, MG, OSZ>(ring, yg, flushed, o + 1 - P::lag);
-                flushed = o + 1 - P::lag;
-              }
+            if constexpr (P::lagged) lag_store<P, MG, OSZ>(vals, 1, ring, yg, o);
           }
         }
       }
-      if constexpr (P::lag != 0) lag_flush<P, MG, OSZ>(ring, yg, flushed, OSZ);
-      (void)flushed;
-      (void)ring;
+      if constexpr (P::lagged) lag_finish<P, MG, OSZ>(ring, yg);
     }
+  (void)ring;
+  (void)vals;
 #endif
 }
 

@@ -72,18 +72,18 @@ QConvGeometry geometry_of(const QConvShape& s) {
   return q;
 }
 
-// The general kernel's output lag (templates/conv_s8.h): only when input 0 is read by this
+// The general kernel's output lags (templates/conv_s8.h): only when input 0 is read by this
 // node alone, so that the planner can let the output overlap it (OpDef::overlap_shift).
-int64_t lag_of(const Graph& g, const Node& n, const QConvShape& s) {
-  if (kernel_of(s) != Kernel::General || g.is_graph_output(n.input(0))) return 0;
+std::vector<int64_t> lags_of(const Graph& g, const Node& n, const QConvShape& s) {
+  if (kernel_of(s) != Kernel::General || g.is_graph_output(n.input(0))) return {};
   int uses = 0;
   for (const Node& o : g.nodes)
     for (int v : o.inputs) uses += v == n.input(0);
-  if (uses != 1) return 0;
-  return qconv_choose_lag(geometry_of(s), ArenaPlan::kAlign);
+  if (uses != 1) return {};
+  return qconv_choose_lags(geometry_of(s), ArenaPlan::kAlign);
 }
 
-int64_t scratch_of(const QConvShape& s, int64_t lag) {
+int64_t scratch_of(const QConvShape& s, const std::vector<int64_t>& lags) {
   const Window3 w = window3(s.win);
   switch (kernel_of(s)) {
   case Kernel::Depthwise: {
@@ -96,7 +96,7 @@ int64_t scratch_of(const QConvShape& s, int64_t lag) {
     return 2 * ((s.C + 3) / 4 * 2) * 4;
   default: {
     QConvGeometry q = geometry_of(s);
-    q.lag = lag;
+    q.lags = lags;
     return 2 * ((s.K + 3) / 4 * 2) * 4 + (qconv_lag_bytes(q) + 3) / 4 * 4;
   }
   }
@@ -177,7 +177,11 @@ void emit(EmitContext& ctx, const Node& n) {
   ctx.use("conv_s8");
   Params p;
   p.i("N", s.N).i("C", s.C).i("M", s.M).i("G", s.G);
-  if (kern == Kernel::General) p.i("lag", lag_of(g, n, s));
+  if (kern == Kernel::General) {
+    const std::vector<int64_t> lags = lags_of(g, n, s);
+    p.i("lagged", lags.empty() ? 0 : 1);
+    if (!lags.empty()) p.ints("lags", lags);
+  }
   add_window_params(p, s.win);
   add_qlinear_params(p, a, rq, has_bias);
   const std::string P = ctx.params(p);
@@ -204,7 +208,7 @@ int64_t macs(const Graph& g, const Node& n) {
 int64_t scratch_bytes(const Graph& g, const Node& n) {
   const QConvShape s =
       qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
-  return scratch_of(s, lag_of(g, n, s));
+  return scratch_of(s, lags_of(g, n, s));
 }
 
 // The output may start k bytes before the input: k from the kernels' block order.
@@ -212,7 +216,7 @@ int64_t overlap_shift(const Graph& g, const Node& n, int64_t align) {
   const QConvShape s =
       qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
   QConvGeometry q = geometry_of(s);
-  q.lag = lag_of(g, n, s);
+  q.lags = lags_of(g, n, s);
   return qconv_overlap_shift(q, align);
 }
 

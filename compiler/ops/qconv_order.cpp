@@ -48,14 +48,9 @@ void general(const QConvGeometry& q, bool dsp, AccessTrace& t) {
   const int64_t IDHW = w.in[0] * w.in[1] * w.in[2];
   const int64_t OHW = w.out[1] * w.out[2], OSZ = w.out[0] * OHW;
   const int64_t step = dsp ? 2 : 1;
-  // Output pixels [from, to) of group g leave the lag ring.
-  auto store = [&](int64_t n, int64_t g, int64_t from, int64_t to) {
-    for (int64_t m = 0; m < MG; ++m)
-      for (int64_t o = from; o < to; ++o) t.write((n * q.M + g * MG + m) * OSZ + o);
-  };
+  const bool lagged = !q.lags.empty();
   for (int64_t n = 0; n < q.N; ++n)
     for (int64_t g = 0; g < q.G; ++g) {
-      int64_t flushed = 0;
       for (int64_t p = 0; p < OSZ; p += step) {
         const int64_t np = std::min(step, OSZ - p);
         for (int64_t i = 0; i < np; ++i) {
@@ -73,16 +68,18 @@ void general(const QConvGeometry& q, bool dsp, AccessTrace& t) {
                   t.read((n * q.C + g * CG + ic) * IDHW + (id * w.in[1] + ih) * w.in[2] + iw);
                 }
         }
-        if (q.lag == 0) {
-          store(n, g, p, p + np);
-        } else if (p + np - q.lag > flushed) {
-          store(n, g, flushed, p + np - q.lag);
-          flushed = p + np - q.lag;
+        // lag_store: channel m stores pixels [p - L, p + np - L) (clipped at 0).
+        for (int64_t m = 0; m < MG; ++m) {
+          const int64_t L = lagged ? q.lags[size_t(m)] : 0;
+          for (int64_t o = std::max<int64_t>(0, p - L); o < p + np - L; ++o)
+            t.write((n * q.M + g * MG + m) * OSZ + o);
         }
         t.next_block();
       }
-      if (q.lag != 0) {
-        store(n, g, flushed, OSZ);
+      if (lagged) { // lag_finish
+        for (int64_t m = 0; m < MG; ++m)
+          for (int64_t o = std::max<int64_t>(0, OSZ - q.lags[size_t(m)]); o < OSZ; ++o)
+            t.write((n * q.M + g * MG + m) * OSZ + o);
         t.next_block();
       }
     }
@@ -109,30 +106,47 @@ AccessTrace qconv_access_trace(const QConvGeometry& q, bool dsp) {
 }
 
 int64_t qconv_lag_bytes(const QConvGeometry& q) {
-  if (q.kernel != QConvKernel::General || q.lag <= 0) return 0;
-  return q.M / q.G * ((q.lag + 3) / 2 * 2);
+  if (q.kernel != QConvKernel::General || q.lags.empty()) return 0;
+  int64_t bytes = 2 * (q.M / q.G);
+  for (int64_t L : q.lags) bytes += L ? L + 2 : 0;
+  return bytes;
 }
 
-int64_t qconv_choose_lag(QConvGeometry q, int64_t align) {
-  if (q.kernel != QConvKernel::General) return 0;
+std::vector<int64_t> qconv_choose_lags(QConvGeometry q, int64_t align) {
+  q.lags.clear();
+  if (q.kernel != QConvKernel::General || q.G != 1 || q.N != 1) return {};
   const Window3& w = q.w;
-  const int64_t in = q.N * q.C * w.in[0] * w.in[1] * w.in[2];
-  const int64_t out = q.N * q.M * w.out[0] * w.out[1] * w.out[2];
-  const int64_t OW = w.out[2];
-  // Candidates: r output rows plus the leading pad columns and a pixel (r = the leading pad
-  // rows makes a stride-1 conv of equal shapes fit at shift 0), r up to a few rows.
-  q.lag = 0;
+  const int64_t in = q.C * w.in[0] * w.in[1] * w.in[2];
+  const int64_t OSZ = w.out[0] * w.out[1] * w.out[2], out = q.M * OSZ;
   const int64_t k0 = qconv_overlap_shift(q, align);
-  int64_t best_lag = 0, best_cost = k0 >= 0 ? std::max(in + k0, out) : in + out;
-  for (int64_t r = 0; r <= std::min<int64_t>(w.out[1] - 1, std::max<int64_t>(w.p[1], 1) + 1); ++r) {
-    q.lag = r * OW + w.p[2] + 1;
-    if (q.lag >= w.out[0] * w.out[1] * OW) break;
-    const int64_t k = qconv_overlap_shift(q, align);
-    if (k < 0) continue;
+  int64_t best_cost = k0 >= 0 ? std::max(in + k0, out) : in + out;
+  std::vector<int64_t> best;
+  // Last-read blocks of every input byte on both paths (lags change only the stores).
+  const AccessTrace port = qconv_access_trace(q, false), dsp = qconv_access_trace(q, true);
+  // Shifts that put a whole number of output planes before the input.
+  for (int64_t planes = 0; planes < q.M; ++planes) {
+    const int64_t k = (planes * OSZ + align - 1) / align * align;
+    if (k >= out) break;
+    // Channel m, pixel o lies on input byte a = m * OSZ + o - k: it may be stored in the
+    // block of pixel o + L only if that block is not before a's last read (portable: block =
+    // pixel; DSP: block = pixel / 2).
+    std::vector<int64_t> lags(size_t(q.M), 0);
+    for (int64_t m = 0; m < q.M; ++m)
+      for (int64_t o = 0; o < OSZ; ++o) {
+        const int64_t a = m * OSZ + o - k;
+        if (a < 0 || a >= in) continue;
+        const int64_t rp = port.last_read[size_t(a)], rd = dsp.last_read[size_t(a)];
+        lags[size_t(m)] = std::max({lags[size_t(m)], rp - o, 2 * rd - o});
+      }
+    q.lags = lags;
     const int64_t cost = std::max(in + k, out) + qconv_lag_bytes(q);
-    if (cost < best_cost) best_cost = cost, best_lag = q.lag;
+    if (cost < best_cost) {
+      // Confirm on the replayed order (the shift found may only be smaller).
+      const int64_t got = qconv_overlap_shift(q, align);
+      if (got >= 0 && got <= k) best_cost = cost, best = lags;
+    }
   }
-  return best_lag;
+  return best;
 }
 
 int64_t qconv_overlap_shift(const QConvGeometry& q, int64_t align) {

@@ -15,15 +15,10 @@ struct QConvGeometry {
   int64_t N = 1, C = 1, M = 1, G = 1;
   QConvKernel kernel = QConvKernel::General;
   Window3 w{};
-  int64_t lag = 0; // General: output pixels held back (templates/conv_s8.h lag_flush)
+  // General, one group, one image: per output channel, the pixels its stores are held back
+  // (templates/conv_s8.h lag_store); empty: none.
+  std::vector<int64_t> lags;
 };
-
-// Ring bytes of the general kernel's output lag (templates/conv_s8.h lag_ring): 0 without.
-int64_t qconv_lag_bytes(const QConvGeometry& q);
-
-// The output lag the general kernel should use when its input may die there: the one giving
-// the smallest input + output span plus ring among a few candidates (0 when none helps).
-int64_t qconv_choose_lag(QConvGeometry q, int64_t align);
 
 // Blocks of one code path (dsp: TK_DSP_PATH) in execution order; elements are int8 bytes.
 AccessTrace qconv_access_trace(const QConvGeometry& q, bool dsp);
@@ -31,5 +26,13 @@ AccessTrace qconv_access_trace(const QConvGeometry& q, bool dsp);
 // The smallest shift (a multiple of `align` bytes) for which both code paths may write their
 // output starting that far before the input, or -1.
 int64_t qconv_overlap_shift(const QConvGeometry& q, int64_t align);
+
+// Scratch bytes of the general kernel's lags (rings and vals, templates/conv_s8.h): 0 without.
+int64_t qconv_lag_bytes(const QConvGeometry& q);
+
+// The output lags the general kernel should use when its input may die there: for a few
+// shifts k, the smallest lag of each channel that makes shift k safe; the choice with the
+// smallest input + output span plus lag scratch wins (none when no lag beats the plain kernel).
+std::vector<int64_t> qconv_choose_lags(QConvGeometry q, int64_t align);
 
 } // namespace tinyc::ops

@@ -203,15 +203,24 @@ TEST_CASE("QConv kernels: overlap shifts from their block order") {
   const int64_t k0 = qconv_overlap_shift(g3, 16);
   CHECK(k0 >= 15 * 1024);
   // Holding back one row and a pixel (the leading pad) lets it lie on its input.
-  g3.lag = 32 + 1;
+  g3.lags.assign(16, 32 + 1);
   CHECK(qconv_overlap_shift(g3, 16) == 0);
-  g3.lag = 0;
-  CHECK(qconv_choose_lag(g3, 16) > 0);
+  CHECK(qconv_choose_lags(g3, 16) == std::vector<int64_t>(16, 33));
   // One pixel less and the shift is not 0 any more.
-  g3.lag = 32;
+  g3.lags.assign(16, 32);
   CHECK(qconv_overlap_shift(g3, 16) != 0);
+  // MobileNet's first layer (3 -> 8 channels, stride 2): lags per channel let the output lie
+  // on the input; later planes lie on later input rows, so they wait longer.
+  QConvGeometry first = geometry(3, 8, 1, K::General, 96, 96, 3, 2, 1);
+  const std::vector<int64_t> lags = qconv_choose_lags(first, 16);
+  REQUIRE(lags.size() == 8);
+  CHECK(lags[1] > lags[0]);
+  first.lags = lags;
+  const int64_t k = qconv_overlap_shift(first, 16);
+  CHECK(k >= 0);
+  CHECK(std::max<int64_t>(27648 + k, 18432) + qconv_lag_bytes(first) < 27648 + 16032);
   // Pointwise kernels are never lagged.
-  CHECK(qconv_choose_lag(geometry(5, 11, 1, K::Pointwise, 7, 3, 1, 1, 0), 16) == 0);
+  CHECK(qconv_choose_lags(geometry(5, 11, 1, K::Pointwise, 7, 3, 1, 1, 0), 16).empty());
 }
 
 TEST_CASE("the planner chains depthwise, pointwise and 3x3 convs over one another") {
