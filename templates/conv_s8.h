@@ -8,8 +8,9 @@
 // - qconv1x1_s8: pointwise (1x1, stride 1, no pads, one group): a [M, C] x [C, HW] product.
 //   DSP: two pixels' channel vectors become (x - x_zp) int16 pairs with SXTAB16, then every
 //   output channel pair runs SMLAD over them (weights expanded by SXTB16 as they are loaded).
-// - qconv_dw_s8: depthwise (group == C == M, at most 2-D): each channel plane is copied as
-//   (x - x_zp) into a zero-bordered int16 plane, so every window is interior. DSP: 3-tap rows
+// - qconv_dw_s8: depthwise (group == C == M, at most 2-D): the rows of each channel plane are
+//   copied as (x - x_zp) into a zero-bordered int16 line buffer (the kernel-height rows one
+//   output row reads), so every window is interior. DSP: 3-tap rows
 //   are SMLAD + SMLAxy on pairs (two outputs at a time for stride 1).
 // - qconv_s8: anything else. DSP: im2col of two output pixels into int16 pairs, then the
 //   channel-pair SMLAD core; portable: the same per pixel, taps gathered into int32.
@@ -124,11 +125,54 @@ template <class P> struct DwPlane {
   static constexpr int rows = (P::OH - 1) * P::SH + (P::KH - 1) * P::DH + 1;
   static constexpr int cols = (P::OW - 1) * P::SW + (P::KW - 1) * P::DW + 1;
   static constexpr int stride = (cols + 2) / 2 * 2;
-  static constexpr int size = rows * stride;
+  // Only the rows one output row reads are kept: a ring of `ring` rows (a line buffer).
+  static constexpr int ring = (P::KH - 1) * P::DH + 1;
+  static constexpr int size = ring * stride;
   // Input rows/columns that land in the plane.
   static constexpr int in_rows = P::IH < rows - P::PH ? P::IH : rows - P::PH;
   static constexpr int in_cols = P::IW < cols - P::PW ? P::IW : cols - P::PW;
 };
+
+// Loads the padded rows output row oh reads that are not in the ring yet (padded row pr goes
+// to slot pr % ring: (x - x_zp) in the input's columns, zero elsewhere) and points rows[kh] at
+// the row of kernel row kh. Input rows are read in order, each once, before the output rows
+// that need them are stored: output row oh may overwrite input rows below oh * SH - PH + KH -
+// 1 (in place, see the header).
+template <class P>
+inline void dw_rows(const int8_t* xc, i16_alias* plane, int& filled, int oh,
+                    const i16_alias* (&rows)[P::KH]) {
+  using Pl = DwPlane<P>;
+  for (; filled <= oh * P::SH + (P::KH - 1) * P::DH; ++filled) {
+    i16_alias* row = plane + filled % Pl::ring * Pl::stride;
+    const int r = filled - P::PH;
+    if (r < 0 || r >= Pl::in_rows) {
+      for (int i = 0; i < Pl::stride; ++i) row[i] = 0;
+      continue;
+    }
+    for (int i = 0; i < P::PW; ++i) row[i] = 0;
+    for (int i = P::PW + Pl::in_cols; i < Pl::stride; ++i) row[i] = 0;
+    row += P::PW;
+    const int8_t* src = xc + r * P::IW;
+    int i = 0;
+#if TK_DSP_PATH
+    // Four values per step: SXTAB16 gives (x0, x2) and (x1, x3) minus the zero point,
+    // two pack operations put them in order.
+    constexpr int32_t nzp = neg_zp_pair<P>();
+#pragma GCC unroll 4
+    for (; i + 3 < Pl::in_cols; i += 4) {
+      const int32_t v = load_u32(src + i);
+      const uint32_t e = uint32_t(dsp_sxtab16(nzp, v)), o = uint32_t(dsp_sxtab16_ror8(nzp, v));
+      store_u32(row + i, int32_t((e & 0xffffu) | (o << 16)));
+      store_u32(row + i + 2, int32_t((o & 0xffff0000u) | (e >> 16)));
+    }
+#endif
+#pragma GCC unroll 8
+    for (; i < Pl::in_cols; ++i) row[i] = int16_t(src[i] - P::x_zp);
+  }
+#pragma GCC unroll 8
+  for (int kh = 0; kh < P::KH; ++kh)
+    rows[kh] = plane + (oh * P::SH + kh * P::DH) % Pl::ring * Pl::stride;
+}
 
 // Weights: w int8 [C, KH, KW]. The DSP path (KW == 3, DW == 1) expands each channel's
 // kernel rows into the int16 words (w0, w1), (w1, w2), (w2, 0), 0 on the stack first.
@@ -136,33 +180,14 @@ template <class P> struct DwPlane {
 template <class P>
 void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
                  const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
-  using Pl = DwPlane<P>;
   constexpr int IHW = P::IH * P::IW, OHW = P::OH * P::OW;
   i16_alias* plane = reinterpret_cast<i16_alias*>(scratch);
-  for (int i = 0; i < Pl::size; ++i) plane[i] = 0; // the border stays zero for every channel
   for (int n = 0; n < P::N; ++n)
     for (int c = 0; c < P::C; ++c) {
       const int8_t* xc = x + (n * P::C + c) * IHW;
       int8_t* yc = y + (n * P::C + c) * OHW;
-      for (int r = 0; r < Pl::in_rows; ++r) {
-        i16_alias* row = plane + (r + P::PH) * Pl::stride + P::PW;
-        const int8_t* src = xc + r * P::IW;
-        int i = 0;
-#if TK_DSP_PATH
-        // Four values per step: SXTAB16 gives (x0, x2) and (x1, x3) minus the zero point,
-        // two pack operations put them in order.
-        constexpr int32_t nzp = neg_zp_pair<P>();
-#pragma GCC unroll 4
-        for (; i + 3 < Pl::in_cols; i += 4) {
-          const int32_t v = load_u32(src + i);
-          const uint32_t e = uint32_t(dsp_sxtab16(nzp, v)), o = uint32_t(dsp_sxtab16_ror8(nzp, v));
-          store_u32(row + i, int32_t((e & 0xffffu) | (o << 16)));
-          store_u32(row + i + 2, int32_t((o & 0xffff0000u) | (e >> 16)));
-        }
-#endif
-#pragma GCC unroll 8
-        for (; i < Pl::in_cols; ++i) row[i] = int16_t(src[i] - P::x_zp);
-      }
+      int filled = 0; // padded rows loaded so far
+      const i16_alias* rows[P::KH];
       const int32_t b = P::has_bias ? bias[c] : 0;
       const int32_t* rqc = rq + 3 * c;
 #if TK_DSP_PATH
@@ -189,7 +214,7 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
         // weights of a kernel row are one LDRD.
         const int32_t* wc = wpc;
         for (int oh = 0; oh < P::OH; ++oh) {
-          const i16_alias* r0 = plane + oh * P::SH * Pl::stride;
+          dw_rows<P>(xc, plane, filled, oh, rows);
           int8_t* yr = yc + oh * P::OW;
           int ow = 0;
           for (; ow + 3 < P::OW; ow += 4) {
@@ -199,7 +224,7 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
             tk_opaque(wc);
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
-              const i16_alias* q = r0 + kh * P::DH * Pl::stride + ow;
+              const i16_alias* q = rows[kh] + ow;
               int32_t A, B, w01, w12;
               load_pair(q, A, B);
               const int32_t C = reinterpret_cast<const i32_alias*>(q)[2];
@@ -219,7 +244,7 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
               int32_t A, B, w01, w12;
-              load_pair(r0 + kh * P::DH * Pl::stride + ow, A, B);
+              load_pair(rows[kh] + ow, A, B);
               load_pair(wc + 4 * kh, w01, w12);
               a0 = dsp_smlabt(B, w12, dsp_smlad(A, w01, a0));
               a1 = dsp_smlatb(A, w01, dsp_smlad(B, w12, a1));
@@ -233,7 +258,7 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
               int32_t A, B, w01, w12;
-              load_pair(r0 + kh * P::DH * Pl::stride + ow, A, B);
+              load_pair(rows[kh] + ow, A, B);
               load_pair(wc + 4 * kh, w01, w12);
               a0 = dsp_smlabt(B, w12, dsp_smlad(A, w01, a0));
             }
@@ -246,12 +271,12 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
         // (possibly unaligned) pair loads.
         const int32_t* wc = wpc;
         for (int oh = 0; oh < P::OH; ++oh) {
-          const i16_alias* r0 = plane + oh * P::SH * Pl::stride;
+          dw_rows<P>(xc, plane, filled, oh, rows);
           for (int ow = 0; ow < P::OW; ++ow) {
             int32_t a0 = b;
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
-              const i16_alias* q = r0 + kh * P::DH * Pl::stride + ow * P::SW;
+              const i16_alias* q = rows[kh] + ow * P::SW;
               a0 = dsp_smlabb(load_u32(q + 2), wc[4 * kh + 2],
                               dsp_smlad(load_u32(q), wc[4 * kh], a0));
             }
@@ -263,17 +288,18 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
 #endif
       // Portable: every tap of the padded plane, unrolled.
       const int8_t* wc = w + c * P::KH * P::KW;
-      for (int oh = 0; oh < P::OH; ++oh)
+      for (int oh = 0; oh < P::OH; ++oh) {
+        dw_rows<P>(xc, plane, filled, oh, rows);
         for (int ow = 0; ow < P::OW; ++ow) {
-          const i16_alias* q = plane + oh * P::SH * Pl::stride + ow * P::SW;
           int32_t acc = b;
 #pragma GCC unroll 8
           for (int kh = 0; kh < P::KH; ++kh)
 #pragma GCC unroll 8
             for (int kw = 0; kw < P::KW; ++kw)
-              acc += int32_t(q[kh * P::DH * Pl::stride + kw * P::DW]) * wc[kh * P::KW + kw];
+              acc += int32_t(rows[kh][ow * P::SW + kw * P::DW]) * wc[kh * P::KW + kw];
           yc[oh * P::OW + ow] = int8_t(requant_s8<P>(acc, rqc));
         }
+      }
     }
 }
 

@@ -87,8 +87,8 @@ int64_t scratch_of(const QConvShape& s, const std::vector<int64_t>& lags) {
   const Window3 w = window3(s.win);
   switch (kernel_of(s)) {
   case Kernel::Depthwise: {
-    // templates/conv_s8.h DwPlane
-    const int64_t rows = (w.out[1] - 1) * w.s[1] + (w.k[1] - 1) * w.d[1] + 1;
+    // templates/conv_s8.h DwPlane: a line buffer of the rows one output row reads
+    const int64_t rows = (w.k[1] - 1) * w.d[1] + 1;
     const int64_t cols = (w.out[2] - 1) * w.s[2] + (w.k[2] - 1) * w.d[2] + 1;
     return (rows * ((cols + 2) / 2 * 2) * 2 + 3) / 4 * 4;
   }

@@ -21,8 +21,9 @@ void pointwise(const QConvGeometry& q, bool dsp, AccessTrace& t) {
     }
 }
 
-// qconv_dw_s8 (both paths): per channel, the input rows and columns that land in the padded
-// plane are copied, then the channel's output plane is written.
+// qconv_dw_s8 (both paths): per channel and output row, the padded rows it reads that are
+// not in the line buffer yet are loaded (their input rows and columns that land in the plane),
+// then the output row is written.
 void depthwise(const QConvGeometry& q, AccessTrace& t) {
   const Window3& w = q.w;
   const int64_t rows = (w.out[1] - 1) * w.s[1] + (w.k[1] - 1) * w.d[1] + 1;
@@ -32,10 +33,16 @@ void depthwise(const QConvGeometry& q, AccessTrace& t) {
   const int64_t IHW = w.in[1] * w.in[2], OHW = w.out[1] * w.out[2];
   for (int64_t n = 0; n < q.N; ++n)
     for (int64_t c = 0; c < q.C; ++c) {
-      for (int64_t r = 0; r < in_rows; ++r)
-        for (int64_t i = 0; i < in_cols; ++i) t.read((n * q.C + c) * IHW + r * w.in[2] + i);
-      for (int64_t o = 0; o < OHW; ++o) t.write((n * q.C + c) * OHW + o);
-      t.next_block();
+      int64_t filled = 0;
+      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+        for (; filled <= oh * w.s[1] + (w.k[1] - 1) * w.d[1]; ++filled) {
+          const int64_t r = filled - w.p[1];
+          if (r < 0 || r >= in_rows) continue;
+          for (int64_t i = 0; i < in_cols; ++i) t.read((n * q.C + c) * IHW + r * w.in[2] + i);
+        }
+        for (int64_t o = 0; o < w.out[2]; ++o) t.write((n * q.C + c) * OHW + oh * w.out[2] + o);
+        t.next_block();
+      }
     }
 }
 
