@@ -287,3 +287,31 @@ TEST_CASE("conv chains with overlapping outputs match the evaluator on both code
   // Grouped 3x3 (not depthwise) and a 5x5 kernel with pads 2.
   check_chain_runs({1, 4, 8, 8}, {{4, 3, 1, 1, 2}, {4, 5, 1, 2}, {8, 1, 1, 0}}, 400, 2);
 }
+
+TEST_CASE("float depthwise convs overlap their input a row early and match the evaluator") {
+  GraphBuilder b;
+  int v = b.input("x", DType::F32, {1, 5, 9, 7});
+  for (int i = 0; i < 3; ++i) {
+    const int64_t s = i == 1 ? 2 : 1;
+    const int w = b.constant("w" + std::to_string(i),
+                             random_tensor(DType::F32, {5, 1, 3, 3}, -1, 1, 800 + uint32_t(i)));
+    v = b.node1("Conv", {v, w},
+                {{"group", attr_i(5)},
+                 {"kernel_shape", attr_ints({3, 3})},
+                 {"strides", attr_ints({s, s})},
+                 {"pads", attr_ints({1, 1, 1, 1})}});
+  }
+  b.output(v);
+  Graph g = b.finish();
+  PlanOptions o;
+  o.io_in_arena = true;
+  const ArenaPlan p = plan_arena(g, o);
+  check_overlaps(g, p);
+  CHECK(count_overlaps(p) == 3);
+  // Stride 1: the output starts a row and a pixel (7 + 1 floats, 32 B) before its input.
+  CHECK(p.overlap_shift[0] == 32);
+  const TensorData x = random_tensor(DType::F32, {1, 5, 9, 7}, -2, 2, 810);
+  const auto want = evaluate(g, {x});
+  const HostRun got = compile_and_run(g, {x}, false, "", true);
+  CHECK(max_abs_diff(got.outputs[0], want[0]) <= 1e-6);
+}
