@@ -238,6 +238,11 @@ ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions
         if (!may_overlap(g, n, in, r, out, alias, last, sliced, p, o)) continue;
         const int64_t k = shifts.of(g, ni);
         if (k < 0) continue;
+        // A group places its buffers rigidly; an overlap that shares little (less than a
+        // quarter of the smaller tensor) would tie the output to the input for almost nothing.
+        const int64_t xb = value_bytes(g.val(in)), yb = value_bytes(g.val(out));
+        const int64_t shared = std::min(xb, yb - k);
+        if (4 * shared < std::min(xb, yb)) continue;
         // Storage `out` joins r's group, k bytes before `in`; r ends here, `out` starts here.
         if (group[size_t(r)] < 0) group[size_t(r)] = r;
         group[size_t(out)] = group[size_t(r)];
