@@ -82,8 +82,9 @@ bool may_overwrite(const Graph& g, const Node& n, int in, int r, int out,
 }
 
 // Node n (with OpDef::overlap_shift) may put its output k bytes before input 0 (value `in`,
-// storage `r`), inside r's storage: the whole storage dies here, it is an arena tensor of the
-// program's own (or I/O in the arena), not a Concat's, and no other input of n lives in it.
+// storage `r`), overlapping r: the whole storage dies here, it is an arena tensor of the
+// program's own (or I/O in the arena), holds no Concat slices, and no other input of n lives
+// in it.
 bool may_overlap(const Graph& g, const Node& n, int in, int r, int out,
                  const std::vector<int>& alias, const std::vector<int>& last,
                  const std::vector<char>& sliced, int p, const PlanOptions& o) {
@@ -231,7 +232,7 @@ ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions
         if (v >= 0) out = v, ++outs;
       if (outs != 1 || alias[size_t(out)] != out || !in_arena(g, out, o)) continue;
       if (def->overlap_shift) {
-        // The output goes k bytes before input 0 in the input's storage, which grows.
+        // The output's storage joins r's overlap group, starting k bytes before input 0.
         const int in = n.input(0);
         if (in < 0) continue;
         const int r = alias[size_t(in)];
