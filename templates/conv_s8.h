@@ -125,34 +125,44 @@ template <class P> struct DwPlane {
   static constexpr int rows = (P::OH - 1) * P::SH + (P::KH - 1) * P::DH + 1;
   static constexpr int cols = (P::OW - 1) * P::SW + (P::KW - 1) * P::DW + 1;
   static constexpr int stride = (cols + 2) / 2 * 2;
-  // Only the rows one output row reads are kept: a ring of `ring` rows (a line buffer).
-  static constexpr int ring = (P::KH - 1) * P::DH + 1;
-  static constexpr int size = ring * stride;
+  // A large plane keeps only the rows one output row reads: a ring of `ring` rows (a line
+  // buffer), each row stored twice (slots j and j + ring) so that the rows of any output row
+  // are consecutive and every tap keeps a compile-time offset. A small one (up to 1 KB) is
+  // kept whole, its border zeroed once per call: fewer steps per row.
+  static constexpr bool lines = rows * stride * 2 > 1024;
+  static constexpr int ring = lines ? (P::KH - 1) * P::DH + 1 : rows;
+  static constexpr int size = lines ? 2 * ring * stride : rows * stride;
   // Input rows/columns that land in the plane.
   static constexpr int in_rows = P::IH < rows - P::PH ? P::IH : rows - P::PH;
   static constexpr int in_cols = P::IW < cols - P::PW ? P::IW : cols - P::PW;
 };
 
 // Loads the padded rows output row oh reads that are not in the ring yet (padded row pr goes
-// to slot pr % ring: (x - x_zp) in the input's columns, zero elsewhere) and points rows[kh] at
-// the row of kernel row kh. Input rows are read in order, each once, before the output rows
-// that need them are stored: output row oh may overwrite input rows below oh * SH - PH + KH -
-// 1 (in place, see the header).
+// to slots pr % ring and pr % ring + ring: (x - x_zp) in the input's columns, zero elsewhere)
+// and returns its first row: kernel row kh is Pl::stride * kh * DH further. Input rows are read
+// in order, each once, before the output rows that need them are stored: output row oh may
+// overwrite input rows below oh * SH - PH + KH - 1 (in place, see the header).
 template <class P>
-inline void dw_rows(const int8_t* xc, i16_alias* plane, int& filled, int oh,
-                    const i16_alias* (&rows)[P::KH]) {
+inline const i16_alias* dw_rows(const int8_t* xc, i16_alias* plane, int& filled, int oh) {
   using Pl = DwPlane<P>;
   for (; filled <= oh * P::SH + (P::KH - 1) * P::DH; ++filled) {
-    i16_alias* row = plane + filled % Pl::ring * Pl::stride;
     const int r = filled - P::PH;
-    if (r < 0 || r >= Pl::in_rows) {
-      for (int i = 0; i < Pl::stride; ++i) row[i] = 0;
-      continue;
+    if constexpr (!Pl::lines) { // a whole plane: the border is zero already
+      if (r < 0 || r >= Pl::in_rows) continue;
     }
-    for (int i = 0; i < P::PW; ++i) row[i] = 0;
-    for (int i = P::PW + Pl::in_cols; i < Pl::stride; ++i) row[i] = 0;
-    row += P::PW;
+    i16_alias* row = plane + (Pl::lines ? filled % Pl::ring : filled) * Pl::stride;
+    i16_alias* mirror = Pl::lines ? row + Pl::ring * Pl::stride : row;
+    if constexpr (Pl::lines) {
+      if (r < 0 || r >= Pl::in_rows) {
+        for (int i = 0; i < Pl::stride; ++i) row[i] = mirror[i] = 0;
+        continue;
+      }
+      for (int i = 0; i < P::PW; ++i) row[i] = 0;
+      for (int i = P::PW + Pl::in_cols; i < Pl::stride; ++i) row[i] = 0;
+    }
     const int8_t* src = xc + r * P::IW;
+    i16_alias* full = row;
+    row += P::PW;
     int i = 0;
 #if TK_DSP_PATH
     // Four values per step: SXTAB16 gives (x0, x2) and (x1, x3) minus the zero point,
@@ -168,10 +178,12 @@ inline void dw_rows(const int8_t* xc, i16_alias* plane, int& filled, int oh,
 #endif
 #pragma GCC unroll 8
     for (; i < Pl::in_cols; ++i) row[i] = int16_t(src[i] - P::x_zp);
+    if constexpr (Pl::lines)
+      for (int j = 0; j < Pl::stride; j += 2) store_u32(mirror + j, load_u32(full + j));
+    (void)full;
+    (void)mirror;
   }
-#pragma GCC unroll 8
-  for (int kh = 0; kh < P::KH; ++kh)
-    rows[kh] = plane + (oh * P::SH + kh * P::DH) % Pl::ring * Pl::stride;
+  return plane + (Pl::lines ? oh * P::SH % Pl::ring : oh * P::SH) * Pl::stride;
 }
 
 // Weights: w int8 [C, KH, KW]. The DSP path (KW == 3, DW == 1) expands each channel's
@@ -180,14 +192,16 @@ inline void dw_rows(const int8_t* xc, i16_alias* plane, int& filled, int oh,
 template <class P>
 void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
                  const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
+  using Pl = DwPlane<P>;
   constexpr int IHW = P::IH * P::IW, OHW = P::OH * P::OW;
   i16_alias* plane = reinterpret_cast<i16_alias*>(scratch);
+  if constexpr (!Pl::lines)
+    for (int i = 0; i < Pl::size; ++i) plane[i] = 0; // the border stays zero for every channel
   for (int n = 0; n < P::N; ++n)
     for (int c = 0; c < P::C; ++c) {
       const int8_t* xc = x + (n * P::C + c) * IHW;
       int8_t* yc = y + (n * P::C + c) * OHW;
       int filled = 0; // padded rows loaded so far
-      const i16_alias* rows[P::KH];
       const int32_t b = P::has_bias ? bias[c] : 0;
       const int32_t* rqc = rq + 3 * c;
 #if TK_DSP_PATH
@@ -214,7 +228,7 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
         // weights of a kernel row are one LDRD.
         const int32_t* wc = wpc;
         for (int oh = 0; oh < P::OH; ++oh) {
-          dw_rows<P>(xc, plane, filled, oh, rows);
+          const i16_alias* r0 = dw_rows<P>(xc, plane, filled, oh);
           int8_t* yr = yc + oh * P::OW;
           int ow = 0;
           for (; ow + 3 < P::OW; ow += 4) {
@@ -224,7 +238,7 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
             tk_opaque(wc);
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
-              const i16_alias* q = rows[kh] + ow;
+              const i16_alias* q = r0 + kh * P::DH * Pl::stride + ow;
               int32_t A, B, w01, w12;
               load_pair(q, A, B);
               const int32_t C = reinterpret_cast<const i32_alias*>(q)[2];
@@ -244,7 +258,7 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
               int32_t A, B, w01, w12;
-              load_pair(rows[kh] + ow, A, B);
+              load_pair(r0 + kh * P::DH * Pl::stride + ow, A, B);
               load_pair(wc + 4 * kh, w01, w12);
               a0 = dsp_smlabt(B, w12, dsp_smlad(A, w01, a0));
               a1 = dsp_smlatb(A, w01, dsp_smlad(B, w12, a1));
@@ -258,7 +272,7 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
               int32_t A, B, w01, w12;
-              load_pair(rows[kh] + ow, A, B);
+              load_pair(r0 + kh * P::DH * Pl::stride + ow, A, B);
               load_pair(wc + 4 * kh, w01, w12);
               a0 = dsp_smlabt(B, w12, dsp_smlad(A, w01, a0));
             }
@@ -271,12 +285,12 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
         // (possibly unaligned) pair loads.
         const int32_t* wc = wpc;
         for (int oh = 0; oh < P::OH; ++oh) {
-          dw_rows<P>(xc, plane, filled, oh, rows);
+          const i16_alias* r0 = dw_rows<P>(xc, plane, filled, oh);
           for (int ow = 0; ow < P::OW; ++ow) {
             int32_t a0 = b;
 #pragma GCC unroll 4
             for (int kh = 0; kh < P::KH; ++kh) {
-              const i16_alias* q = rows[kh] + ow * P::SW;
+              const i16_alias* q = r0 + kh * P::DH * Pl::stride + ow * P::SW;
               a0 = dsp_smlabb(load_u32(q + 2), wc[4 * kh + 2],
                               dsp_smlad(load_u32(q), wc[4 * kh], a0));
             }
@@ -289,14 +303,15 @@ void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* _
       // Portable: every tap of the padded plane, unrolled.
       const int8_t* wc = w + c * P::KH * P::KW;
       for (int oh = 0; oh < P::OH; ++oh) {
-        dw_rows<P>(xc, plane, filled, oh, rows);
+        const i16_alias* r0 = dw_rows<P>(xc, plane, filled, oh);
         for (int ow = 0; ow < P::OW; ++ow) {
           int32_t acc = b;
 #pragma GCC unroll 8
           for (int kh = 0; kh < P::KH; ++kh)
 #pragma GCC unroll 8
             for (int kw = 0; kw < P::KW; ++kw)
-              acc += int32_t(rows[kh][ow * P::SW + kw * P::DW]) * wc[kh * P::KW + kw];
+              acc += int32_t(r0[kh * P::DH * Pl::stride + ow * P::SW + kw * P::DW]) *
+                     wc[kh * P::KW + kw];
           yc[oh * P::OW + ow] = int8_t(requant_s8<P>(acc, rqc));
         }
       }

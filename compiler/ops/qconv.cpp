@@ -87,10 +87,13 @@ int64_t scratch_of(const QConvShape& s, const std::vector<int64_t>& lags) {
   const Window3 w = window3(s.win);
   switch (kernel_of(s)) {
   case Kernel::Depthwise: {
-    // templates/conv_s8.h DwPlane: a line buffer of the rows one output row reads
-    const int64_t rows = (w.k[1] - 1) * w.d[1] + 1;
+    // templates/conv_s8.h DwPlane: the padded plane when it takes up to 1 KB, else a line
+    // buffer of the rows one output row reads, each twice
+    const int64_t rows = (w.out[1] - 1) * w.s[1] + (w.k[1] - 1) * w.d[1] + 1;
     const int64_t cols = (w.out[2] - 1) * w.s[2] + (w.k[2] - 1) * w.d[2] + 1;
-    return (rows * ((cols + 2) / 2 * 2) * 2 + 3) / 4 * 4;
+    const int64_t stride = (cols + 2) / 2 * 2;
+    const int64_t kept = rows * stride * 2 > 1024 ? 2 * ((w.k[1] - 1) * w.d[1] + 1) : rows;
+    return (kept * stride * 2 + 3) / 4 * 4;
   }
   case Kernel::Pointwise:
     return 2 * ((s.C + 3) / 4 * 2) * 4;

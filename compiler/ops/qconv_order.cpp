@@ -147,6 +147,9 @@ std::vector<int64_t> qconv_choose_lags(QConvGeometry q, int64_t align) {
       }
     q.lags = lags;
     const int64_t cost = std::max(in + k, out) + qconv_lag_bytes(q);
+    // Lags cost time (each output passes through a ring): only when they save a quarter of
+    // the output's size.
+    if (4 * (k0 >= 0 ? std::max(in + k0, out) : in + out) - 4 * cost < out) continue;
     if (cost < best_cost) {
       // Confirm on the replayed order (the shift found may only be smaller).
       const int64_t got = qconv_overlap_shift(q, align);
