@@ -93,6 +93,27 @@ static std::string make_header(const Graph& g, const EmitOptions& o, const Emitt
   return h;
 }
 
+// The bytes of buffer b (dying at `step`) to poison: all of them but those of a buffer of its
+// overlap group that lives on (an output written over b, OpDef::overlap_shift).
+static std::vector<std::pair<int64_t, int64_t>> poison_ranges(const ArenaPlan& plan,
+                                                              const ArenaBuffer& b, int step) {
+  std::vector<std::pair<int64_t, int64_t>> keep, out;
+  if (b.group >= 0)
+    for (const auto& o : plan.buffers)
+      if (&o != &b && o.group == b.group && o.first <= step && o.last > step)
+        keep.push_back({o.offset, o.offset + o.size});
+  std::sort(keep.begin(), keep.end());
+  int64_t cur = b.offset;
+  const int64_t end = b.offset + b.size;
+  for (const auto& [s, e] : keep) {
+    if (s > cur) out.push_back({cur, std::min(s, end) - cur});
+    cur = std::max(cur, e);
+    if (cur >= end) break;
+  }
+  if (cur < end) out.push_back({cur, end - cur});
+  return out;
+}
+
 EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
   EmittedModel m;
   m.plan = plan_arena(g, o.plan);
@@ -128,14 +149,15 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
       continue;
     }
     Storage s;
-    s.offset = b.offset;
+    s.offset = b.offset + m.plan.alias_offset[size_t(b.value_id)];
     ctx.set_storage(b.value_id, s);
   }
   for (size_t v = 0; v < g.values.size(); ++v) {
     int root = m.plan.alias_of[v];
     if (root == int(v)) continue;
     Storage s = ctx.storage(root);
-    s.offset += m.plan.alias_offset[v]; // a Concat input written into its slice
+    // A Concat input written into its slice, an output overlapping its input.
+    s.offset += m.plan.alias_offset[v] - m.plan.alias_offset[size_t(root)];
     ctx.set_storage(int(v), s);
   }
 
@@ -189,8 +211,8 @@ EmittedModel emit_model(const Graph& g, const EmitOptions& o) {
     const bool last_step = step + 1 == m.plan.order.size();
     for (const ArenaBuffer* b : dies_at[step])
       if (o.poison_dead && !(last_step && b->value_id >= 0))
-        ctx.line(
-            fmt::format("memset({}_arena + {}, 0x7F, {});  // poison", o.name, b->offset, b->size));
+        for (const auto& [at, bytes] : poison_ranges(m.plan, *b, int(step)))
+          ctx.line(fmt::format("memset({}_arena + {}, 0x7F, {});  // poison", o.name, at, bytes));
   }
 
   // Outputs not computed in place: a model input, a constant, or a value listed twice.

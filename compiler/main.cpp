@@ -306,7 +306,8 @@ int main(int argc, char** argv) {
   app.add_flag("--poison-dead", a.poison_dead,
                "checking build: fill each arena buffer with 0x7F bytes when it dies, so reads "
                "of freed memory give wrong outputs");
-  app.add_flag("--no-inplace", a.no_inplace, "elementwise ops never write over their input");
+  app.add_flag("--no-inplace", a.no_inplace,
+               "no output is written over its input (elementwise ops, overlapping convolutions)");
   app.add_flag("--no-schedule", a.no_schedule,
                "run the nodes in the model's order (no memory-aware reordering)");
   app.add_option("--input-shape", a.input_shapes,

@@ -42,6 +42,12 @@ struct OpDef {
   // (no __restrict__). The arena planner may then store the output over such an input of the
   // same element size when that input dies at this node.
   bool elementwise_inplace = false;
+  // The output may overlap input 0's storage: returns the smallest k >= 0 (bytes, a multiple of
+  // `align`) such that the kernel stays correct with its output starting k bytes before input 0
+  // (overlapping it), or -1 when it may not. The kernel must not read any input byte after
+  // storing over it: derive k from the kernel's real access order (compiler/overlap_trace.h).
+  // The planner uses it when input 0 dies at this node (docs/memory_planning.md).
+  std::function<int64_t(const Graph&, const Node&, int64_t align)> overlap_shift;
 };
 
 class OpRegistry {

@@ -117,10 +117,13 @@ std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer) 
                   grouped(m.plan.naive_bytes), grouped(m.macs), g.nodes.size());
   const PrecisionSummary p = precision_summary(g);
   if (p.quantized) s += precision_line(p);
-  s +=
-      fmt::format("  memory plan: {} buffers, {} in place, {}; model inputs+outputs {} B {}\n",
-                  m.plan.buffers.size(), inplace, m.plan.method[0] ? m.plan.method : "no buffers",
-                  grouped(io), m.plan.io_in_arena ? "inside the arena" : "in the caller's buffers");
+  int overlapping = 0;
+  for (int64_t k : m.plan.overlap_shift) overlapping += k >= 0;
+  s += fmt::format("  memory plan: {} buffers, {} in place ({} overlapping their input), {}; model "
+                   "inputs+outputs {} B {}\n",
+                   m.plan.buffers.size(), inplace, overlapping,
+                   m.plan.method[0] ? m.plan.method : "no buffers", grouped(io),
+                   m.plan.io_in_arena ? "inside the arena" : "in the caller's buffers");
   return s;
 }
 
@@ -186,13 +189,22 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
     const bool io = b.value_id >= 0 &&
                     (g.is_graph_output(b.value_id) ||
                      std::find(g.inputs.begin(), g.inputs.end(), b.value_id) != g.inputs.end());
+    // Where each value stored here really is (a Concat slice, an output overlapping its input).
+    std::string at;
+    for (size_t k = 0; k < b.values.size(); ++k) {
+      const Value& v = g.val(b.values[k]);
+      at += fmt::format("{}{{\"value\": {}, \"offset\": {}, \"bytes\": {}}}", k ? ", " : "",
+                        json_string(v.name), b.offset + m.plan.alias_offset[size_t(b.values[k])],
+                        numel(v.shape) * int64_t(dtype_size(v.dtype)));
+    }
     s += fmt::format("      {{\"name\": {}, \"kind\": \"{}\", \"offset\": {}, \"size\": {}, "
-                     "\"first_use\": {}, \"last_use\": {}, \"values\": [{}]}}{}\n",
+                     "\"first_use\": {}, \"last_use\": {}, \"overlap_group\": {}, \"values\": "
+                     "[{}], \"value_offsets\": [{}]}}{}\n",
                      json_string(buffer_name(g, b)),
                      b.value_id < 0 ? "scratch"
                      : io           ? "model_io"
                                     : "activation",
-                     b.offset, b.size, b.first, b.last, values,
+                     b.offset, b.size, b.first, b.last, b.group, values, at,
                      i + 1 < m.plan.buffers.size() ? "," : "");
   }
   s += "    ]\n  }" + (extra.empty() ? "" : ",\n" + extra) + "\n}\n";

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 
 namespace tinyc {
@@ -55,9 +56,25 @@ std::string report_html(const Graph& g, const EmittedModel& m, const std::string
   auto X = [&](double step) { return left + step * sw; };
   auto Y = [&](double bytes) { return head + H - bytes * sy; };
 
+  // Bytes alive per step; the buffers of an overlap group count the span they cover together.
   std::vector<int64_t> live(size_t(steps), 0);
-  for (const auto& b : p.buffers)
-    for (int t = std::max(0, b.first); t <= b.last && t < steps; ++t) live[size_t(t)] += b.size;
+  for (int t = 0; t < steps; ++t) {
+    std::map<int, std::pair<int64_t, int64_t>> spans;
+    for (const auto& b : p.buffers) {
+      if (t < b.first || t > b.last) continue;
+      if (b.group < 0) {
+        live[size_t(t)] += b.size;
+        continue;
+      }
+      auto it = spans.find(b.group);
+      if (it == spans.end())
+        spans[b.group] = {b.offset, b.offset + b.size};
+      else
+        it->second = {std::min(it->second.first, b.offset),
+                      std::max(it->second.second, b.offset + b.size)};
+    }
+    for (const auto& [grp, span] : spans) live[size_t(t)] += span.second - span.first;
+  }
   const int peak_step = int(std::max_element(live.begin(), live.end()) - live.begin());
 
   std::string svg =
@@ -78,9 +95,15 @@ std::string report_html(const Graph& g, const EmittedModel& m, const std::string
     const int producer = std::max(0, b.first);
     const std::string layer =
         producer < int(m.layers.size()) ? m.layers[size_t(producer)].name : std::string();
-    const std::string tip = fmt::format(
-        "{}\n{} B at offset {}\nalive from step {} to {}\nwritten by {}", buffer_name(g, b), b.size,
-        b.offset, b.first, b.last, b.value_id < 0 ? "its kernel (scratch)" : layer);
+    std::string tip = fmt::format("{}\n{} B at offset {}\nalive from step {} to {}\nwritten by {}",
+                                  buffer_name(g, b), b.size, b.offset, b.first, b.last,
+                                  b.value_id < 0 ? "its kernel (scratch)" : layer);
+    if (b.group >= 0) tip += "\noverlaps the buffer it replaces (in-place convolution)";
+    if (b.values.size() > 1)
+      for (int v : b.values)
+        tip += fmt::format("\n  {}: {} B at offset {}", g.val(v).name,
+                           numel(g.val(v).shape) * int64_t(dtype_size(g.val(v).dtype)),
+                           b.offset + p.alias_offset[size_t(v)]);
     svg +=
         fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
                     "fill=\"{}\" stroke=\"#333\" stroke-width=\"0.6\"{}><title>{}</title></rect>\n",

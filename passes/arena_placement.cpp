@@ -1,38 +1,92 @@
 // Offset assignment: greedy placements under several orderings (largest first, longest lived
 // first, ...), then a local search that perturbs the best ordering. A placement costs
 // O(n * conflicts), so the search is cheap for the few hundred buffers of an MCU model.
+// The unit placed is an item: a buffer of its own, or a group of buffers with fixed relative
+// offsets (an output overlapping the input it replaces), placed by one base offset.
 #include "arena_placement.h"
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <random>
 
 namespace tinyc {
 
 int64_t live_lower_bound(const std::vector<Interval>& bufs) {
-  // Sweep over lifetime starts and ends.
-  std::vector<std::pair<int, int64_t>> events;
-  for (const auto& b : bufs) {
-    events.push_back({2 * b.first, b.size});
-    events.push_back({2 * b.last + 1, -b.size});
+  int end = 0;
+  for (const auto& b : bufs) end = std::max(end, b.last + 1);
+  // Per position: the sizes of the buffers of their own, and the span of each group.
+  std::vector<int64_t> live(size_t(end), 0);
+  std::map<int, std::vector<size_t>> groups;
+  for (size_t i = 0; i < bufs.size(); ++i) {
+    if (bufs[i].group >= 0) {
+      groups[bufs[i].group].push_back(i);
+      continue;
+    }
+    for (int t = bufs[i].first; t <= bufs[i].last; ++t) live[size_t(t)] += bufs[i].size;
   }
-  std::sort(events.begin(), events.end());
-  int64_t live = 0, peak = 0;
-  for (const auto& [t, d] : events) {
-    live += d;
-    peak = std::max(peak, live);
-  }
+  for (const auto& [gid, members] : groups)
+    for (int t = 0; t < end; ++t) {
+      int64_t lo = INT64_MAX, hi = INT64_MIN;
+      for (size_t i : members)
+        if (bufs[i].first <= t && t <= bufs[i].last) {
+          lo = std::min(lo, bufs[i].rel);
+          hi = std::max(hi, bufs[i].rel + bufs[i].size);
+        }
+      if (hi > lo) live[size_t(t)] += hi - lo;
+    }
+  int64_t peak = 0;
+  for (int64_t v : live) peak = std::max(peak, v);
   return peak;
 }
 
 namespace {
 
-// For every buffer, the buffers alive at the same time.
-std::vector<std::vector<int>> conflicts_of(const std::vector<Interval>& bufs) {
+// Items: the buffers of a group together, every other buffer alone (item order: by first
+// buffer index).
+struct Items {
+  std::vector<std::vector<int>> members;
+  std::vector<int64_t> extent; // highest rel + size
+  std::vector<int> first, last;
+  std::vector<int> item_of; // per buffer
+};
+
+Items items_of(const std::vector<Interval>& bufs) {
+  Items it;
+  it.item_of.assign(bufs.size(), -1);
+  std::map<int, int> group_item;
+  for (size_t i = 0; i < bufs.size(); ++i) {
+    int k;
+    if (bufs[i].group >= 0 && group_item.count(bufs[i].group)) {
+      k = group_item[bufs[i].group];
+    } else {
+      k = int(it.members.size());
+      if (bufs[i].group >= 0) group_item[bufs[i].group] = k;
+      it.members.emplace_back();
+      it.extent.push_back(0);
+      it.first.push_back(bufs[i].first);
+      it.last.push_back(bufs[i].last);
+    }
+    it.item_of[i] = k;
+    it.members[size_t(k)].push_back(int(i));
+    const int64_t rel = bufs[i].group >= 0 ? bufs[i].rel : 0;
+    it.extent[size_t(k)] = std::max(it.extent[size_t(k)], rel + bufs[i].size);
+    it.first[size_t(k)] = std::min(it.first[size_t(k)], bufs[i].first);
+    it.last[size_t(k)] = std::max(it.last[size_t(k)], bufs[i].last);
+  }
+  return it;
+}
+
+int64_t rel_of(const Interval& b) {
+  return b.group >= 0 ? b.rel : 0;
+}
+
+// For every buffer, the buffers of other items alive at the same time.
+std::vector<std::vector<int>> conflicts_of(const std::vector<Interval>& bufs, const Items& it) {
   std::vector<std::vector<int>> c(bufs.size());
   for (size_t i = 0; i < bufs.size(); ++i)
     for (size_t j = i + 1; j < bufs.size(); ++j)
-      if (live_together(bufs[i], bufs[j])) {
+      if (it.item_of[i] != it.item_of[j] && live_together(bufs[i], bufs[j])) {
         c[i].push_back(int(j));
         c[j].push_back(int(i));
       }
@@ -48,41 +102,49 @@ struct Score {
   }
 };
 
-// One greedy pass. Each buffer goes into a free gap among the placed buffers it meets (the
-// first gap, or the smallest that fits); `top[k]` puts it at the upper end of that gap
-// instead of the lower end, where the open gap above everything ends at `cap`.
-Placement place(const std::vector<Interval>& bufs, const std::vector<std::vector<int>>& conflicts,
-                const std::vector<int>& order, const std::vector<char>& top, bool best_fit,
-                int64_t cap, Score* score = nullptr) {
+// One greedy pass over items. Each item goes into a free gap of base offsets among the placed
+// buffers its members meet (the first gap, or the smallest that fits); `top[k]` puts it at the
+// upper end of that gap instead of the lower end, where the open gap above everything ends at
+// `cap`.
+Placement place(const std::vector<Interval>& bufs, const Items& it,
+                const std::vector<std::vector<int>>& conflicts, const std::vector<int>& order,
+                const std::vector<char>& top, bool best_fit, int64_t cap, Score* score = nullptr) {
   Placement p;
   p.offsets.assign(bufs.size(), -1);
-  std::vector<std::pair<int64_t, int64_t>> busy;
+  std::vector<std::pair<int64_t, int64_t>> forbidden; // base offsets [lo, hi) not allowed
   int64_t excess = 0;
   for (int k : order) {
-    const int64_t size = bufs[size_t(k)].size;
-    busy.clear();
-    for (int o : conflicts[size_t(k)])
-      if (p.offsets[size_t(o)] >= 0)
-        busy.push_back({p.offsets[size_t(o)], p.offsets[size_t(o)] + bufs[size_t(o)].size});
-    std::sort(busy.begin(), busy.end());
+    const int64_t extent = it.extent[size_t(k)];
+    forbidden.clear();
+    for (int m : it.members[size_t(k)]) {
+      const int64_t rel = rel_of(bufs[size_t(m)]), size = bufs[size_t(m)].size;
+      for (int o : conflicts[size_t(m)])
+        if (p.offsets[size_t(o)] >= 0) {
+          // Member m at base + rel meets [s, e) unless base + rel + size <= s or base + rel >= e.
+          const int64_t s = p.offsets[size_t(o)], e = s + bufs[size_t(o)].size;
+          forbidden.push_back({s - rel - size + 1, e - rel});
+        }
+    }
+    std::sort(forbidden.begin(), forbidden.end());
+    // Allowed bases form gaps [cur, lo - 1] between forbidden ranges (bases >= 0).
     int64_t gap_lo = -1, gap_hi = -1, best_gap = INT64_MAX, cur = 0;
-    for (const auto& [s, e] : busy) {
-      if (s > cur && s - cur >= size && (!best_fit || s - cur < best_gap)) {
-        best_gap = s - cur;
+    for (const auto& [lo, hi] : forbidden) {
+      if (lo > cur && (!best_fit || lo - cur < best_gap)) {
+        best_gap = lo - cur;
         gap_lo = cur;
-        gap_hi = s;
+        gap_hi = lo - 1; // highest allowed base
         if (!best_fit) break;
       }
-      cur = std::max(cur, e);
+      cur = std::max(cur, hi);
     }
     if (gap_lo < 0) { // the open space above everything it meets
       gap_lo = cur;
-      gap_hi = std::max(cap, cur + size);
+      gap_hi = std::max(cap - extent, cur);
     }
-    const int64_t off = top[size_t(k)] ? gap_hi - size : gap_lo;
-    p.offsets[size_t(k)] = off;
-    p.arena = std::max(p.arena, off + size);
-    excess += std::max<int64_t>(0, off + size - cap);
+    const int64_t base = top[size_t(k)] ? gap_hi : gap_lo;
+    for (int m : it.members[size_t(k)]) p.offsets[size_t(m)] = base + rel_of(bufs[size_t(m)]);
+    p.arena = std::max(p.arena, base + extent);
+    excess += std::max<int64_t>(0, base + extent - cap);
   }
   if (score) *score = {p.arena, excess};
   return p;
@@ -92,25 +154,33 @@ Placement place(const std::vector<Interval>& bufs, const std::vector<std::vector
 
 Placement place_in_order(const std::vector<Interval>& bufs, const std::vector<int>& order,
                          bool best_fit) {
-  return place(bufs, conflicts_of(bufs), order, std::vector<char>(bufs.size(), 0), best_fit,
-               live_lower_bound(bufs));
+  const Items it = items_of(bufs);
+  std::vector<int> items;
+  std::vector<char> seen(it.members.size(), 0);
+  for (int b : order) {
+    const int k = it.item_of[size_t(b)];
+    if (!seen[size_t(k)]) seen[size_t(k)] = 1, items.push_back(k);
+  }
+  return place(bufs, it, conflicts_of(bufs, it), items, std::vector<char>(it.members.size(), 0),
+               best_fit, live_lower_bound(bufs));
 }
 
 Placement place_buffers(const std::vector<Interval>& bufs, int effort) {
-  const size_t n = bufs.size();
   Placement best;
-  if (n == 0) return best;
-  const auto conflicts = conflicts_of(bufs);
+  if (bufs.empty()) return best;
+  const Items it = items_of(bufs);
+  const size_t n = it.members.size();
+  const auto conflicts = conflicts_of(bufs, it);
   const int64_t bound = live_lower_bound(bufs);
 
-  // Bytes each buffer shares its lifetime with: the most constrained go first.
+  // Bytes each item shares its lifetime with: the most constrained go first.
   std::vector<int64_t> pressure(n, 0);
-  for (size_t i = 0; i < n; ++i)
-    for (int o : conflicts[i]) pressure[i] += bufs[size_t(o)].size;
+  for (size_t b = 0; b < bufs.size(); ++b)
+    for (int o : conflicts[b]) pressure[size_t(it.item_of[b])] += bufs[size_t(o)].size;
 
   using Key = std::function<bool(int, int)>;
-  auto len = [&](int i) { return int64_t(bufs[size_t(i)].last - bufs[size_t(i)].first + 1); };
-  auto sz = [&](int i) { return bufs[size_t(i)].size; };
+  auto len = [&](int i) { return int64_t(it.last[size_t(i)] - it.first[size_t(i)] + 1); };
+  auto sz = [&](int i) { return it.extent[size_t(i)]; };
   const std::vector<std::pair<const char*, Key>> orderings = {
       {"largest first", [&](int a, int b) { return sz(a) > sz(b); }},
       {"longest lived first",
@@ -123,8 +193,8 @@ Placement place_buffers(const std::vector<Interval>& bufs, int effort) {
                     : sz(a) > sz(b);
        }},
       {"earliest first", [&](int a, int b) {
-         return bufs[size_t(a)].first != bufs[size_t(b)].first
-                    ? bufs[size_t(a)].first < bufs[size_t(b)].first
+         return it.first[size_t(a)] != it.first[size_t(b)]
+                    ? it.first[size_t(a)] < it.first[size_t(b)]
                     : sz(a) > sz(b);
        }}};
 
@@ -136,7 +206,7 @@ Placement place_buffers(const std::vector<Interval>& bufs, int effort) {
     for (size_t i = 0; i < n; ++i) order[i] = int(i);
     std::stable_sort(order.begin(), order.end(), key);
     for (bool fit : {false, true}) {
-      Placement p = place(bufs, conflicts, order, bottom, fit, bound);
+      Placement p = place(bufs, it, conflicts, order, bottom, fit, bound);
       if (best_order.empty() || p.arena < best.arena) {
         best = p;
         best.method = name;
@@ -147,14 +217,14 @@ Placement place_buffers(const std::vector<Interval>& bufs, int effort) {
     }
   }
 
-  // Local search: swap two buffers in the ordering, move one earlier, or send one to the other
+  // Local search: swap two items in the ordering, move one earlier, or send one to the other
   // end of its gap; keep changes that do not make the score worse (plateaus are walked, the
   // best arena seen is kept).
   std::mt19937 rng(20240611u);
   std::vector<int> cur = best_order;
   std::vector<char> cur_top = bottom;
   Score cur_score;
-  place(bufs, conflicts, cur, cur_top, best_fit_rule, bound, &cur_score);
+  place(bufs, it, conflicts, cur, cur_top, best_fit_rule, bound, &cur_score);
   for (int step = 0; step < effort && n > 1; ++step) {
     std::vector<int> trial = cur;
     std::vector<char> trial_top = cur_top;
@@ -171,7 +241,7 @@ Placement place_buffers(const std::vector<Interval>& bufs, int effort) {
       trial.insert(trial.begin() + long(std::min(i, j)), moved);
     }
     Score sc;
-    Placement p = place(bufs, conflicts, trial, trial_top, best_fit_rule, bound, &sc);
+    Placement p = place(bufs, it, conflicts, trial, trial_top, best_fit_rule, bound, &sc);
     if (sc <= cur_score) {
       cur = std::move(trial);
       cur_top = std::move(trial_top);

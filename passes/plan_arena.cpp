@@ -1,6 +1,7 @@
 // Memory planning: liveness intervals over an execution order, elementwise ops written over
-// an input that dies there, then offsets from passes/arena_placement. Several execution orders
-// (passes/arena_schedule) are planned and the one with the smallest arena kept.
+// an input that dies there, overlapping outputs (OpDef::overlap_shift), then offsets from
+// passes/arena_placement. Several execution orders (passes/arena_schedule) are planned and the one
+// with the smallest arena kept.
 #include "plan_arena.h"
 
 #include "../compiler/op_registry.h"
@@ -54,20 +55,45 @@ int64_t scratch_bytes_of(const Graph& g, const Node& n) {
   return def->scratch_bytes(g, n);
 }
 
+// Whether storage r holds a model output (kept until after the last step, even when the last
+// node reads it).
+bool holds_graph_output(const Graph& g, const std::vector<int>& alias, int r) {
+  for (int v : g.outputs)
+    if (alias[size_t(v)] == r) return true;
+  return false;
+}
+
 // Node n may write its output over input value `in` (root r), which dies at position p.
 bool may_overwrite(const Graph& g, const Node& n, int in, int r, int out,
-                   const std::vector<int>& alias, const std::vector<int>& last, int p,
-                   const PlanOptions& o) {
+                   const std::vector<int>& alias, const std::vector<int64_t>& offset,
+                   const std::vector<int>& last, int p, const PlanOptions& o) {
   const Value &x = g.val(in), &y = g.val(out);
-  if (r == out || !in_arena(g, r, o) || g.is_graph_output(r) || last[size_t(r)] != p) return false;
+  if (r == out || !in_arena(g, r, o) || holds_graph_output(g, alias, r) || last[size_t(r)] != p)
+    return false;
   if (numel(x.shape) != numel(y.shape) || dtype_size(x.dtype) != dtype_size(y.dtype)) return false;
-  if (value_bytes(g.val(r)) != value_bytes(y)) return false;
   // Another input in the same storage must be read at the same positions as the output.
   for (int w : n.inputs)
     if (w >= 0 && alias[size_t(w)] == r &&
         (numel(g.val(w).shape) != numel(y.shape) ||
-         dtype_size(g.val(w).dtype) != dtype_size(y.dtype)))
+         dtype_size(g.val(w).dtype) != dtype_size(y.dtype) ||
+         offset[size_t(w)] != offset[size_t(in)]))
       return false;
+  return true;
+}
+
+// Node n (with OpDef::overlap_shift) may put its output k bytes before input 0 (value `in`,
+// storage `r`), overlapping r: the whole storage dies here, it is an arena tensor of the
+// program's own (or I/O in the arena), holds no Concat slices, and no other input of n lives
+// in it.
+bool may_overlap(const Graph& g, const Node& n, int in, int r, int out,
+                 const std::vector<int>& alias, const std::vector<int>& last,
+                 const std::vector<char>& sliced, int p, const PlanOptions& o) {
+  if (in < 0 || n.input(0) != in || r == out || !in_arena(g, r, o) ||
+      holds_graph_output(g, alias, r))
+    return false;
+  if (last[size_t(r)] != p || sliced[size_t(r)]) return false;
+  for (size_t k = 1; k < n.inputs.size(); ++k)
+    if (n.inputs[k] >= 0 && alias[size_t(n.inputs[k])] == r) return false;
   return true;
 }
 
@@ -103,8 +129,35 @@ bool concat_slices(const Graph& g, const Node& n, const std::vector<int>& alias,
   return at == numel(y.shape) * int64_t(dtype_size(y.dtype));
 }
 
+// OpDef::overlap_shift of every node, computed once per plan_arena (-2: not asked yet).
+struct ShiftCache {
+  std::vector<int64_t> k;
+  int64_t of(const Graph& g, int ni) {
+    if (k.empty()) k.assign(g.nodes.size(), -2);
+    int64_t& v = k[size_t(ni)];
+    if (v == -2) {
+      const Node& n = g.nodes[size_t(ni)];
+      const OpDef* def = OpRegistry::instance().find(n.domain, n.op_type);
+      v = def && def->overlap_shift ? def->overlap_shift(g, n, ArenaPlan::kAlign) : -1;
+      if (v % ArenaPlan::kAlign != 0) v = -1;
+    }
+    return v;
+  }
+};
+
+// Moves every value stored in `from` into storage `to`, `at` bytes further on.
+void merge_storage(std::vector<int>& alias, std::vector<int64_t>& offset, int from, int to,
+                   int64_t at) {
+  for (size_t v = 0; v < alias.size(); ++v)
+    if (alias[v] == from) {
+      alias[v] = to;
+      offset[v] += at;
+    }
+}
+
 // Liveness, in-place decisions and buffers for one execution order (no offsets yet).
-ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions& o) {
+ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions& o,
+                ShiftCache& shifts) {
   ArenaPlan plan;
   plan.order = order;
   plan.io_in_arena = o.io_in_arena;
@@ -137,7 +190,9 @@ ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions
   }
 
   plan.alias_offset.assign(nv, 0);
+  plan.overlap_shift.assign(g.nodes.size(), -1);
   plan.elided.assign(g.nodes.size(), 0);
+  std::vector<char> sliced(nv, 0); // storages holding a Concat's slices
   if (o.concat_in_place) {
     for (int p = 0; p < steps; ++p) {
       const int ni = order[size_t(p)];
@@ -156,30 +211,53 @@ ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions
         last[size_t(out)] = std::max(last[size_t(out)], last[size_t(in)]);
         first[size_t(in)] = last[size_t(in)] = -1;
       }
+      sliced[size_t(out)] = 1;
       plan.elided[size_t(ni)] = 1;
     }
   }
 
+  std::vector<int64_t>& offset = plan.alias_offset;
+  // Overlap groups of storages (roots): the group's first storage, and each storage's start
+  // relative to it (may be negative until normalised below).
+  std::vector<int> group(nv, -1);
+  std::vector<int64_t> rel(nv, 0);
   if (o.inplace) {
     for (int p = 0; p < steps; ++p) {
       const int ni = order[size_t(p)];
       const Node& n = g.nodes[size_t(ni)];
       const OpDef* def = OpRegistry::instance().find(n.domain, n.op_type);
-      if (!def || !def->elementwise_inplace) continue;
+      if (!def || (!def->elementwise_inplace && !def->overlap_shift)) continue;
       int out = -1, outs = 0;
       for (int v : n.outputs)
         if (v >= 0) out = v, ++outs;
       if (outs != 1 || alias[size_t(out)] != out || !in_arena(g, out, o)) continue;
+      if (def->overlap_shift) {
+        // The output's storage joins r's overlap group, starting k bytes before input 0.
+        const int in = n.input(0);
+        if (in < 0) continue;
+        const int r = alias[size_t(in)];
+        if (!may_overlap(g, n, in, r, out, alias, last, sliced, p, o)) continue;
+        const int64_t k = shifts.of(g, ni);
+        if (k < 0) continue;
+        // A group places its buffers rigidly; an overlap that shares little (less than a
+        // quarter of the smaller tensor) would tie the output to the input for almost nothing.
+        const int64_t xb = value_bytes(g.val(in)), yb = value_bytes(g.val(out));
+        const int64_t shared = std::min(xb, yb - k);
+        if (4 * shared < std::min(xb, yb)) continue;
+        // Storage `out` joins r's group, k bytes before `in`; r ends here, `out` starts here.
+        if (group[size_t(r)] < 0) group[size_t(r)] = r;
+        group[size_t(out)] = group[size_t(r)];
+        rel[size_t(out)] = rel[size_t(r)] + offset[size_t(in)] - k;
+        plan.inplace_of[size_t(ni)] = in;
+        plan.overlap_shift[size_t(ni)] = k;
+        continue;
+      }
       for (int in : n.inputs) {
         if (in < 0) continue;
         const int r = alias[size_t(in)];
-        if (!may_overwrite(g, n, in, r, out, alias, last, p, o)) continue;
-        bool sliced = false; // part of a Concat's output: positions would not line up
-        for (int w : n.inputs)
-          sliced |= w >= 0 && alias[size_t(w)] == r && plan.alias_offset[size_t(w)] != 0;
-        if (sliced) continue;
-        for (size_t v = 0; v < nv; ++v)
-          if (alias[v] == out) alias[v] = r;
+        if (!may_overwrite(g, n, in, r, out, alias, offset, last, p, o)) continue;
+        // The output takes exactly the input's bytes (wherever they are in the storage).
+        merge_storage(alias, offset, out, r, offset[size_t(in)]);
         last[size_t(r)] = std::max(last[size_t(r)], last[size_t(out)]);
         first[size_t(out)] = last[size_t(out)] = -1;
         plan.inplace_of[size_t(ni)] = in;
@@ -188,15 +266,35 @@ ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions
     }
   }
 
+  // A storage spans its values: shift the offsets so the lowest is 0 (an overlapping output
+  // may start before its input) and size it to the highest end.
+  std::vector<int64_t> lo(nv, 0), hi(nv, 0);
+  for (size_t v = 0; v < nv; ++v) {
+    const size_t r = size_t(alias[v]);
+    lo[r] = std::min(lo[r], offset[v]);
+    hi[r] = std::max(hi[r], offset[v] + value_bytes(g.val(int(v))));
+  }
+  for (size_t v = 0; v < nv; ++v) offset[v] -= lo[size_t(alias[v])];
+  for (size_t v = 0; v < nv; ++v) rel[v] += lo[v]; // a storage start moved by lo (roots only)
+  // Each group's lowest start becomes 0.
+  std::vector<int64_t> group_lo(nv, INT64_MAX);
+  for (size_t v = 0; v < nv; ++v)
+    if (group[v] >= 0 && alias[v] == int(v) && first[v] >= 0)
+      group_lo[size_t(group[v])] = std::min(group_lo[size_t(group[v])], rel[v]);
+
   for (size_t v = 0; v < nv; ++v) {
     if (alias[v] != int(v) || first[v] < 0 || !in_arena(g, int(v), o)) continue;
     ArenaBuffer b;
     b.value_id = int(v);
     for (size_t w = 0; w < nv; ++w)
       if (alias[w] == int(v)) b.values.push_back(int(w));
-    b.size = value_bytes(g.val(int(v)));
+    b.size = align_up(hi[v] - lo[v]);
     b.first = first[v];
     b.last = std::max(last[v], first[v]);
+    if (group[v] >= 0) {
+      b.group = group[v];
+      b.group_offset = rel[v] - group_lo[size_t(group[v])];
+    }
     plan.buffers.push_back(b);
   }
   for (int p = 0; p < steps; ++p) {
@@ -217,7 +315,7 @@ ArenaPlan build(const Graph& g, const std::vector<int>& order, const PlanOptions
 
 std::vector<Interval> intervals_of(const ArenaPlan& p) {
   std::vector<Interval> iv;
-  for (const auto& b : p.buffers) iv.push_back({b.size, b.first, b.last});
+  for (const auto& b : p.buffers) iv.push_back({b.size, b.first, b.last, b.group, b.group_offset});
   return iv;
 }
 
@@ -266,15 +364,16 @@ ArenaPlan plan_arena(const Graph& g, const PlanOptions& o) {
   // Each order gets a quick placement; the smallest arena (then lower bound) wins.
   size_t best = 0;
   std::tuple<int64_t, int64_t> best_key{INT64_MAX, INT64_MAX};
+  ShiftCache shifts;
   if (candidates.size() > 1) {
     for (size_t c = 0; c < candidates.size(); ++c) {
-      ArenaPlan p = build(g, candidates[c], o);
+      ArenaPlan p = build(g, candidates[c], o, shifts);
       place(p, 0);
       std::tuple<int64_t, int64_t> key{p.arena_bytes, p.lower_bound};
       if (key < best_key) best_key = key, best = c;
     }
   }
-  ArenaPlan plan = build(g, candidates[best], o);
+  ArenaPlan plan = build(g, candidates[best], o, shifts);
   place(plan, o.effort);
   return plan;
 }

@@ -4,6 +4,10 @@
 // Windows fully inside the input run fixed-bound loops over compile-time offsets; only border
 // windows clip their kernel range.
 //
+// In place: x and y may overlap (a depthwise conv's output starting a row before its input,
+// compiler/ops/conv.cpp overlap_shift replays this loop order): each output element is stored
+// after its window was read.
+//
 // P: N, C, M, G, ID/IH/IW, OD/OH/OW, KD/KH/KW, SD/SH/SW (strides), DD/DH/DW (dilations),
 //    PD/PH/PW (leading pads), has_bias, act/act_a/act_b.
 #pragma once
@@ -20,8 +24,8 @@ template <class P> constexpr int conv_channel_block() {
 }
 
 template <class P>
-void conv_float(const float* __restrict__ x, const float* __restrict__ w,
-                const float* __restrict__ bias, float* __restrict__ y) {
+void conv_float(const float* x, const float* __restrict__ w, const float* __restrict__ bias,
+                float* y) {
   constexpr int CG = P::C / P::G, MG = P::M / P::G;
   constexpr int IHW = P::IH * P::IW, IDHW = P::ID * IHW;
   constexpr int KSZ = P::KD * P::KH * P::KW;

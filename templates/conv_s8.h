@@ -8,11 +8,18 @@
 // - qconv1x1_s8: pointwise (1x1, stride 1, no pads, one group): a [M, C] x [C, HW] product.
 //   DSP: two pixels' channel vectors become (x - x_zp) int16 pairs with SXTAB16, then every
 //   output channel pair runs SMLAD over them (weights expanded by SXTB16 as they are loaded).
-// - qconv_dw_s8: depthwise (group == C == M, at most 2-D): each channel plane is copied as
-//   (x - x_zp) into a zero-bordered int16 plane, so every window is interior. DSP: 3-tap rows
+// - qconv_dw_s8: depthwise (group == C == M, at most 2-D): the rows of each channel plane are
+//   copied as (x - x_zp) into a zero-bordered int16 line buffer (the kernel-height rows one
+//   output row reads), so every window is interior. DSP: 3-tap rows
 //   are SMLAD + SMLAxy on pairs (two outputs at a time for stride 1).
 // - qconv_s8: anything else. DSP: im2col of two output pixels into int16 pairs, then the
-//   channel-pair SMLAD core; portable: direct loops, taps unrolled for interior windows.
+//   channel-pair SMLAD core; portable: the same per pixel, taps gathered into int32.
+//
+// In place: x and y may overlap (no __restrict__ on them). Every kernel works in blocks (a
+// pixel or a pair of pixels, a depthwise channel plane) that read all their inputs into the
+// scratch before storing any output; the planner replays that block order on the shapes
+// (compiler/ops/qconv_order.cpp, which must follow any change of loop order here) to find how
+// far before x the output may start.
 //
 // P: N, C, M, G, ID/IH/IW, OD/OH/OW, KD/KH/KW, SD/SH/SW, DD/DH/DW, PD/PH/PW (leading pads),
 //    x_zp, y_zp, act_lo, act_hi, has_bias, fast_rq, ties, zp_folded (templates/gemm_s8.h).
@@ -30,9 +37,8 @@ namespace tk {
 
 // Weights: wq_index<C> layout. Scratch (DSP): 2 * KP words, KP = 2 * ceil(C / 4).
 template <class P>
-void qconv1x1_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-                 const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
-                 int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
+void qconv1x1_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
+                 const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
   constexpr int HW = P::ID * P::IH * P::IW;
 #if TK_DSP_PATH
   constexpr int KP = (P::C + 3) / 4 * 2;
@@ -86,26 +92,27 @@ void qconv1x1_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
     }
   }
 #else
-  (void)scratch;
-  // Four output channels share each input load.
+  // Pixel by pixel: its channel vector goes to the scratch before any of its outputs is
+  // stored (the order that lets the output overwrite the input, see the header).
   constexpr int B = P::M % 4 == 0 ? 4 : P::M % 2 == 0 ? 2 : 1;
+  int32_t* xv = scratch;
   for (int n = 0; n < P::N; ++n) {
     const int8_t* xn = x + n * P::C * HW;
     int8_t* yn = y + n * P::M * HW;
-    for (int m = 0; m < P::M; m += B)
-      for (int i = 0; i < HW; ++i) {
+    for (int i = 0; i < HW; ++i) {
+      for (int c = 0; c < P::C; ++c) xv[c] = int32_t(xn[c * HW + i]) - P::x_zp;
+      for (int m = 0; m < P::M; m += B) {
         int32_t acc[B];
 #pragma GCC unroll 4
         for (int j = 0; j < B; ++j) acc[j] = P::has_bias ? bias[m + j] : 0;
-        for (int c = 0; c < P::C; ++c) {
-          const int32_t xv = int32_t(xn[c * HW + i]) - P::x_zp;
+        for (int c = 0; c < P::C; ++c)
 #pragma GCC unroll 4
-          for (int j = 0; j < B; ++j) acc[j] += xv * w[wq_index<P::C>(m + j, c)];
-        }
+          for (int j = 0; j < B; ++j) acc[j] += xv[c] * w[wq_index<P::C>(m + j, c)];
 #pragma GCC unroll 4
         for (int j = 0; j < B; ++j)
           yn[(m + j) * HW + i] = int8_t(requant_s8<P>(acc[j], rq + 3 * (m + j)));
       }
+    }
   }
 #endif
 }
@@ -118,46 +125,83 @@ template <class P> struct DwPlane {
   static constexpr int rows = (P::OH - 1) * P::SH + (P::KH - 1) * P::DH + 1;
   static constexpr int cols = (P::OW - 1) * P::SW + (P::KW - 1) * P::DW + 1;
   static constexpr int stride = (cols + 2) / 2 * 2;
-  static constexpr int size = rows * stride;
+  // A large plane keeps only the rows one output row reads: a ring of `ring` rows (a line
+  // buffer), each row stored twice (slots j and j + ring) so that the rows of any output row
+  // are consecutive and every tap keeps a compile-time offset. A small one (up to 1 KB) is
+  // kept whole, its border zeroed once per call: fewer steps per row.
+  static constexpr bool lines = rows * stride * 2 > 1024;
+  static constexpr int ring = lines ? (P::KH - 1) * P::DH + 1 : rows;
+  static constexpr int size = lines ? 2 * ring * stride : rows * stride;
   // Input rows/columns that land in the plane.
   static constexpr int in_rows = P::IH < rows - P::PH ? P::IH : rows - P::PH;
   static constexpr int in_cols = P::IW < cols - P::PW ? P::IW : cols - P::PW;
 };
 
+// Loads the padded rows output row oh reads that are not in the ring yet (padded row pr goes
+// to slots pr % ring and pr % ring + ring: (x - x_zp) in the input's columns, zero elsewhere)
+// and returns its first row: kernel row kh is Pl::stride * kh * DH further. Input rows are read
+// in order, each once, before the output rows that need them are stored: output row oh may
+// overwrite input rows below oh * SH - PH + KH - 1 (in place, see the header).
+template <class P>
+inline const i16_alias* dw_rows(const int8_t* xc, i16_alias* plane, int& filled, int oh) {
+  using Pl = DwPlane<P>;
+  for (; filled <= oh * P::SH + (P::KH - 1) * P::DH; ++filled) {
+    const int r = filled - P::PH;
+    if constexpr (!Pl::lines) { // a whole plane: the border is zero already
+      if (r < 0 || r >= Pl::in_rows) continue;
+    }
+    i16_alias* row = plane + (Pl::lines ? filled % Pl::ring : filled) * Pl::stride;
+    i16_alias* mirror = Pl::lines ? row + Pl::ring * Pl::stride : row;
+    if constexpr (Pl::lines) {
+      if (r < 0 || r >= Pl::in_rows) {
+        for (int i = 0; i < Pl::stride; ++i) row[i] = mirror[i] = 0;
+        continue;
+      }
+      for (int i = 0; i < P::PW; ++i) row[i] = 0;
+      for (int i = P::PW + Pl::in_cols; i < Pl::stride; ++i) row[i] = 0;
+    }
+    const int8_t* src = xc + r * P::IW;
+    i16_alias* full = row;
+    row += P::PW;
+    int i = 0;
+#if TK_DSP_PATH
+    // Four values per step: SXTAB16 gives (x0, x2) and (x1, x3) minus the zero point,
+    // two pack operations put them in order.
+    constexpr int32_t nzp = neg_zp_pair<P>();
+#pragma GCC unroll 4
+    for (; i + 3 < Pl::in_cols; i += 4) {
+      const int32_t v = load_u32(src + i);
+      const uint32_t e = uint32_t(dsp_sxtab16(nzp, v)), o = uint32_t(dsp_sxtab16_ror8(nzp, v));
+      store_u32(row + i, int32_t((e & 0xffffu) | (o << 16)));
+      store_u32(row + i + 2, int32_t((o & 0xffff0000u) | (e >> 16)));
+    }
+#endif
+#pragma GCC unroll 8
+    for (; i < Pl::in_cols; ++i) row[i] = int16_t(src[i] - P::x_zp);
+    if constexpr (Pl::lines)
+      for (int j = 0; j < Pl::stride; j += 2) store_u32(mirror + j, load_u32(full + j));
+    (void)full;
+    (void)mirror;
+  }
+  return plane + (Pl::lines ? oh * P::SH % Pl::ring : oh * P::SH) * Pl::stride;
+}
+
 // Weights: w int8 [C, KH, KW]. The DSP path (KW == 3, DW == 1) expands each channel's
 // kernel rows into the int16 words (w0, w1), (w1, w2), (w2, 0), 0 on the stack first.
 // Scratch: DwPlane<P>::size int16.
 template <class P>
-void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-                 const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
-                 int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
+void qconv_dw_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
+                 const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
   using Pl = DwPlane<P>;
   constexpr int IHW = P::IH * P::IW, OHW = P::OH * P::OW;
   i16_alias* plane = reinterpret_cast<i16_alias*>(scratch);
-  for (int i = 0; i < Pl::size; ++i) plane[i] = 0; // the border stays zero for every channel
+  if constexpr (!Pl::lines)
+    for (int i = 0; i < Pl::size; ++i) plane[i] = 0; // the border stays zero for every channel
   for (int n = 0; n < P::N; ++n)
     for (int c = 0; c < P::C; ++c) {
       const int8_t* xc = x + (n * P::C + c) * IHW;
       int8_t* yc = y + (n * P::C + c) * OHW;
-      for (int r = 0; r < Pl::in_rows; ++r) {
-        i16_alias* row = plane + (r + P::PH) * Pl::stride + P::PW;
-        const int8_t* src = xc + r * P::IW;
-        int i = 0;
-#if TK_DSP_PATH
-        // Four values per step: SXTAB16 gives (x0, x2) and (x1, x3) minus the zero point,
-        // two pack operations put them in order.
-        constexpr int32_t nzp = neg_zp_pair<P>();
-#pragma GCC unroll 4
-        for (; i + 3 < Pl::in_cols; i += 4) {
-          const int32_t v = load_u32(src + i);
-          const uint32_t e = uint32_t(dsp_sxtab16(nzp, v)), o = uint32_t(dsp_sxtab16_ror8(nzp, v));
-          store_u32(row + i, int32_t((e & 0xffffu) | (o << 16)));
-          store_u32(row + i + 2, int32_t((o & 0xffff0000u) | (e >> 16)));
-        }
-#endif
-#pragma GCC unroll 8
-        for (; i < Pl::in_cols; ++i) row[i] = int16_t(src[i] - P::x_zp);
-      }
+      int filled = 0; // padded rows loaded so far
       const int32_t b = P::has_bias ? bias[c] : 0;
       const int32_t* rqc = rq + 3 * c;
 #if TK_DSP_PATH
@@ -184,7 +228,7 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
         // weights of a kernel row are one LDRD.
         const int32_t* wc = wpc;
         for (int oh = 0; oh < P::OH; ++oh) {
-          const i16_alias* r0 = plane + oh * P::SH * Pl::stride;
+          const i16_alias* r0 = dw_rows<P>(xc, plane, filled, oh);
           int8_t* yr = yc + oh * P::OW;
           int ow = 0;
           for (; ow + 3 < P::OW; ow += 4) {
@@ -241,7 +285,7 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
         // (possibly unaligned) pair loads.
         const int32_t* wc = wpc;
         for (int oh = 0; oh < P::OH; ++oh) {
-          const i16_alias* r0 = plane + oh * P::SH * Pl::stride;
+          const i16_alias* r0 = dw_rows<P>(xc, plane, filled, oh);
           for (int ow = 0; ow < P::OW; ++ow) {
             int32_t a0 = b;
 #pragma GCC unroll 4
@@ -258,17 +302,19 @@ void qconv_dw_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
 #endif
       // Portable: every tap of the padded plane, unrolled.
       const int8_t* wc = w + c * P::KH * P::KW;
-      for (int oh = 0; oh < P::OH; ++oh)
+      for (int oh = 0; oh < P::OH; ++oh) {
+        const i16_alias* r0 = dw_rows<P>(xc, plane, filled, oh);
         for (int ow = 0; ow < P::OW; ++ow) {
-          const i16_alias* q = plane + oh * P::SH * Pl::stride + ow * P::SW;
           int32_t acc = b;
 #pragma GCC unroll 8
           for (int kh = 0; kh < P::KH; ++kh)
 #pragma GCC unroll 8
             for (int kw = 0; kw < P::KW; ++kw)
-              acc += int32_t(q[kh * P::DH * Pl::stride + kw * P::DW]) * wc[kh * P::KW + kw];
+              acc += int32_t(r0[kh * P::DH * Pl::stride + ow * P::SW + kw * P::DW]) *
+                     wc[kh * P::KW + kw];
           yc[oh * P::OW + ow] = int8_t(requant_s8<P>(acc, rqc));
         }
+      }
     }
 }
 
@@ -337,12 +383,56 @@ inline void im2col_s8(const int8_t* __restrict__ xg, int od, int oh, int ow,
 }
 #endif
 
+// Output lags (P::lagged): output pixel q of channel m is stored only once pixel q + lags[m]
+// has been computed, so that the output may overwrite input rows still read by the next few
+// windows (in place, same shape: a lag of one row plus the leading pad columns). Until then
+// it waits in the channel's ring of lags[m] + 2 pixels (none for a lag of 0), after the column
+// buffer; the pixels just computed pass through `vals` ([MG][2], after the rings).
+template <class P> constexpr int lag_ring_bytes(int channels) {
+  int o = 0;
+  if constexpr (P::lagged)
+    for (int m = 0; m < channels; ++m) o += P::lags[m] ? P::lags[m] + 2 : 0;
+  return o;
+}
+
+// Pixels [p, p + np) of the group's MG channels, from vals: stored (lag 0) or put in the
+// channel's ring; then the ring pixels that became due are stored.
+template <class P, int MG, int OSZ>
+inline void lag_store(const int8_t* vals, int np, int8_t* ring, int8_t* yg, int p) {
+  int at = 0; // ring offset of channel m
+  for (int m = 0; m < MG; ++m) {
+    const int L = P::lags[m];
+    int8_t* ym = yg + m * OSZ;
+    if (L == 0) {
+      for (int i = 0; i < np; ++i) ym[p + i] = vals[2 * m + i];
+      continue;
+    }
+    const int R = L + 2;
+    int8_t* rm = ring + at;
+    at += R;
+    for (int i = 0; i < np; ++i) rm[(p + i) % R] = vals[2 * m + i];
+    for (int q = p - L > 0 ? p - L : 0; q < p + np - L; ++q) ym[q] = rm[q % R];
+  }
+}
+
+// The ring pixels still waiting after the last pixel.
+template <class P, int MG, int OSZ> inline void lag_finish(const int8_t* ring, int8_t* yg) {
+  int at = 0;
+  for (int m = 0; m < MG; ++m) {
+    const int L = P::lags[m];
+    if (L == 0) continue;
+    const int R = L + 2;
+    for (int q = OSZ - L > 0 ? OSZ - L : 0; q < OSZ; ++q) yg[m * OSZ + q] = ring[at + q % R];
+    at += R;
+  }
+}
+
 // Weights: per group, wq_index<C/G * KD*KH*KW> layout (wq_group_bytes apart).
-// Scratch (DSP): 2 * KP words, KP = 2 * ceil(C/G * KD*KH*KW / 4).
+// Scratch: 2 * KP words, KP = 2 * ceil(C/G * KD*KH*KW / 4), then (lagged) the rings
+// (lag_ring_bytes<P>(MG) bytes) and vals (2 * MG bytes).
 template <class P>
-void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-              const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
-              int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
+void qconv_s8(const int8_t* x, const int8_t* __restrict__ w, const int32_t* __restrict__ bias,
+              const int32_t* __restrict__ rq, int32_t* __restrict__ scratch, int8_t* y) {
   constexpr int CG = P::C / P::G, MG = P::M / P::G;
   constexpr int IHW = P::IH * P::IW, IDHW = P::ID * IHW;
   constexpr int OHW = P::OH * P::OW, OSZ = P::OD * OHW;
@@ -351,6 +441,8 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
   constexpr int KP = (CG * KSZ + 3) / 4 * 2;
   i16_alias* col = reinterpret_cast<i16_alias*>(scratch);
   const i32_alias* colw = scratch;
+  int8_t* ring = reinterpret_cast<int8_t*>(scratch + 2 * KP);
+  int8_t* vals = ring + lag_ring_bytes<P>(MG);
   for (int n = 0; n < P::N; ++n)
     for (int g = 0; g < P::G; ++g) {
       const int8_t* xg = x + (n * P::C + g * CG) * IDHW;
@@ -362,34 +454,47 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
       for (; p + 1 < OSZ; p += 2) {
         im2col_s8<P, 2>(xg, p / OHW, p % OHW / P::OW, p % P::OW, col, 0);
         im2col_s8<P, 2>(xg, (p + 1) / OHW, (p + 1) % OHW / P::OW, (p + 1) % P::OW, col, 1);
-        qmm_dsp<P, KP, 2, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        if constexpr (P::lagged) {
+          qmm_dsp<P, KP, 2, MG, 2, 1>(wg, bg, rg, colw, vals);
+          lag_store<P, MG, OSZ>(vals, 2, ring, yg, p);
+        } else {
+          qmm_dsp<P, KP, 2, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        }
       }
       if constexpr (OSZ % 2 != 0) {
         im2col_s8<P, 1>(xg, p / OHW, p % OHW / P::OW, p % P::OW, col, 0);
-        qmm_dsp<P, KP, 1, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        if constexpr (P::lagged) {
+          qmm_dsp<P, KP, 1, MG, 2, 1>(wg, bg, rg, colw, vals);
+          lag_store<P, MG, OSZ>(vals, 1, ring, yg, p);
+        } else {
+          qmm_dsp<P, KP, 1, MG, OSZ, 1>(wg, bg, rg, colw, yg + p);
+        }
       }
+      if constexpr (P::lagged) lag_finish<P, MG, OSZ>(ring, yg);
     }
+  (void)ring;
+  (void)vals;
 #else
-  (void)scratch;
+  // Pixel by pixel: the window's taps go to the scratch (0 for a padded tap) before any of
+  // the pixel's outputs is stored (the order that lets the output overwrite the input).
   constexpr int K = CG * KSZ;
+  int32_t* col = scratch;
+  int8_t* ring = reinterpret_cast<int8_t*>(scratch + (K + 3) / 4 * 4);
+  int8_t* vals = ring + lag_ring_bytes<P>(MG);
   for (int n = 0; n < P::N; ++n)
-    for (int m = 0; m < P::M; ++m) {
-      const int8_t* xg = x + (n * P::C + (m / MG) * CG) * IDHW;
-      // The channel's weight k lives at wm[wq_index<K>(0, k)].
-      const int8_t* wm = w + (m / MG) * wq_group_bytes<K>(MG) + wq_index<K>(m % MG, 0);
-      int8_t* ym = y + (n * P::M + m) * OSZ;
+    for (int g = 0; g < P::G; ++g) {
+      const int8_t* xg = x + (n * P::C + g * CG) * IDHW;
+      int8_t* yg = y + (n * P::M + g * MG) * OSZ;
+      // Output channel m's weight k lives at wg[wq_index<K>(m, k)].
+      const int8_t* wg = w + g * wq_group_bytes<K>(MG);
       for (int od = 0; od < P::OD; ++od) {
         const int d0 = od * P::SD - P::PD;
-        const int kd_lo = tap_lo(d0, P::DD), kd_hi = tap_hi(d0, P::DD, P::ID, P::KD);
         for (int oh = 0; oh < P::OH; ++oh) {
           const int h0 = oh * P::SH - P::PH;
-          const int kh_lo = tap_lo(h0, P::DH), kh_hi = tap_hi(h0, P::DH, P::IH, P::KH);
           for (int ow = 0; ow < P::OW; ++ow) {
             const int w0 = ow * P::SW - P::PW;
-            const int kw_lo = tap_lo(w0, P::DW), kw_hi = tap_hi(w0, P::DW, P::IW, P::KW);
-            int32_t acc = P::has_bias ? bias[m] : 0;
-            if (kd_lo == 0 && kd_hi == P::KD && kh_lo == 0 && kh_hi == P::KH && kw_lo == 0 &&
-                kw_hi == P::KW) {
+            if (d0 >= 0 && d0 + (P::KD - 1) * P::DD < P::ID && h0 >= 0 &&
+                h0 + (P::KH - 1) * P::DH < P::IH && w0 >= 0 && w0 + (P::KW - 1) * P::DW < P::IW) {
               const int8_t* xi = xg + (d0 * P::IH + h0) * P::IW + w0;
               for (int ic = 0; ic < CG; ++ic, xi += IDHW)
 #pragma GCC unroll 4
@@ -398,25 +503,41 @@ void qconv_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
                   for (int kh = 0; kh < P::KH; ++kh)
 #pragma GCC unroll 8
                     for (int kw = 0; kw < P::KW; ++kw)
-                      acc += (int32_t(xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW]) -
-                              P::x_zp) *
-                             wm[wq_index<K>(0, ic * KSZ + (kd * P::KH + kh) * P::KW + kw)];
+                      col[ic * KSZ + (kd * P::KH + kh) * P::KW + kw] =
+                          int32_t(xi[(kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW]) -
+                          P::x_zp;
             } else {
               for (int ic = 0; ic < CG; ++ic)
-                for (int kd = kd_lo; kd < kd_hi; ++kd)
-                  for (int kh = kh_lo; kh < kh_hi; ++kh)
-                    for (int kw = kw_lo; kw < kw_hi; ++kw)
-                      acc += (int32_t(xg[ic * IDHW +
-                                         ((d0 + kd * P::DD) * P::IH + h0 + kh * P::DH) * P::IW +
-                                         w0 + kw * P::DW]) -
-                              P::x_zp) *
-                             wm[wq_index<K>(0, ((ic * P::KD + kd) * P::KH + kh) * P::KW + kw)];
+                for (int kd = 0; kd < P::KD; ++kd)
+                  for (int kh = 0; kh < P::KH; ++kh)
+                    for (int kw = 0; kw < P::KW; ++kw) {
+                      const int id = d0 + kd * P::DD, ih = h0 + kh * P::DH, iw = w0 + kw * P::DW;
+                      const bool in = unsigned(id) < unsigned(P::ID) &&
+                                      unsigned(ih) < unsigned(P::IH) &&
+                                      unsigned(iw) < unsigned(P::IW);
+                      col[ic * KSZ + (kd * P::KH + kh) * P::KW + kw] =
+                          in ? int32_t(xg[ic * IDHW + (id * P::IH + ih) * P::IW + iw]) - P::x_zp
+                             : 0;
+                    }
             }
-            ym[(od * P::OH + oh) * P::OW + ow] = int8_t(requant_s8<P>(acc, rq + 3 * m));
+            const int o = (od * P::OH + oh) * P::OW + ow;
+            for (int m = 0; m < MG; ++m) {
+              int32_t acc = P::has_bias ? bias[g * MG + m] : 0;
+              for (int k = 0; k < K; ++k) acc += col[k] * wg[wq_index<K>(m, k)];
+              const int8_t v = int8_t(requant_s8<P>(acc, rq + 3 * (g * MG + m)));
+              if constexpr (P::lagged)
+                vals[2 * m] = v;
+              else
+                yg[m * OSZ + o] = v;
+            }
+            if constexpr (P::lagged) lag_store<P, MG, OSZ>(vals, 1, ring, yg, o);
           }
         }
       }
+      if constexpr (P::lagged) lag_finish<P, MG, OSZ>(ring, yg);
     }
+  (void)ring;
+  (void)vals;
 #endif
 }
 

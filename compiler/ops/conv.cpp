@@ -3,6 +3,8 @@
 // with stride 1 and no padding take a plane-wise fast path.
 #include "window.h"
 
+#include "../overlap_trace.h"
+
 namespace tinyc::ops {
 namespace {
 
@@ -132,6 +134,38 @@ int64_t macs(const Graph& g, const Node& n) {
   return numel(g.val(n.output(0)).shape) * numel(Shape(w.begin() + 1, w.end()));
 }
 
+// Depthwise convolutions may overlap their input: tk::conv_float computes channel by channel
+// (one output channel per block for a depthwise conv), pixel by pixel, each pixel reading its
+// window of the channel's input plane; replaying that order gives the shift.
+int64_t overlap_shift(const Graph& g, const Node& n, int64_t align) {
+  const bool has_bias = n.input(2) >= 0;
+  const ConvShape s = conv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
+                                 has_bias ? &g.val(n.input(2)).shape : nullptr);
+  if (is_pointwise(s) || s.G != s.C || s.M != s.C) return -1;
+  const Window3 w = window3(s.win);
+  const int64_t IDHW = w.in[0] * w.in[1] * w.in[2], OSZ = w.out[0] * w.out[1] * w.out[2];
+  AccessTrace t(s.N * s.C * IDHW, s.N * s.M * OSZ);
+  for (int64_t nn = 0; nn < s.N; ++nn)
+    for (int64_t c = 0; c < s.C; ++c)
+      for (int64_t o = 0; o < OSZ; ++o) {
+        const int64_t od = o / (w.out[1] * w.out[2]), oh = o / w.out[2] % w.out[1],
+                      ow = o % w.out[2];
+        for (int64_t kd = 0; kd < w.k[0]; ++kd)
+          for (int64_t kh = 0; kh < w.k[1]; ++kh)
+            for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+              const int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0];
+              const int64_t ih = oh * w.s[1] - w.p[1] + kh * w.d[1];
+              const int64_t iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
+              if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1] || iw < 0 || iw >= w.in[2])
+                continue;
+              t.read((nn * s.C + c) * IDHW + (id * w.in[1] + ih) * w.in[2] + iw);
+            }
+        t.write((nn * s.M + c) * OSZ + o);
+        t.next_block();
+      }
+  return min_overlap_shift({t}, 4, 4, align);
+}
+
 OpDef conv_def() {
   OpDef d;
   d.op_type = "Conv";
@@ -140,6 +174,7 @@ OpDef conv_def() {
   d.emit = emit;
   d.macs = macs;
   d.accepts_fused_act = true;
+  d.overlap_shift = overlap_shift;
   return d;
 }
 

@@ -171,6 +171,7 @@ struct Register {
       d.eval = eval;
       d.emit = emit;
       d.macs = [](const Graph& g, const Node& n) { return numel(g.val(n.output(0)).shape); };
+      d.elementwise_inplace = true; // map_binary reads element i before writing it
       OpRegistry::instance().add(std::move(d));
     }
   }

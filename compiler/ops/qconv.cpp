@@ -3,9 +3,11 @@
 // acc = bias[m] + sum over in-bounds taps of (x - x_zp) * w, y = requantize(acc, mult[m],
 // shift[m], y_zp, act_lo, act_hi). Kernels in templates/conv_s8.h. The QDQ rule for Conv is
 // at the end.
+#include "qconv_order.h"
 #include "qlinear.h"
 #include "window.h"
 
+#include "../../passes/plan_arena.h"
 #include "../quant.h"
 #include "../../templates/requant.h"
 
@@ -56,19 +58,50 @@ Kernel kernel_of(const QConvShape& s) {
   return Kernel::General;
 }
 
-int64_t scratch_of(const QConvShape& s) {
+QConvGeometry geometry_of(const QConvShape& s) {
+  QConvGeometry q;
+  q.N = s.N;
+  q.C = s.C;
+  q.M = s.M;
+  q.G = s.G;
+  q.w = window3(s.win);
+  const Kernel k = kernel_of(s);
+  q.kernel = k == Kernel::Pointwise   ? QConvKernel::Pointwise
+             : k == Kernel::Depthwise ? QConvKernel::Depthwise
+                                      : QConvKernel::General;
+  return q;
+}
+
+// The general kernel's output lags (templates/conv_s8.h): only when input 0 is read by this
+// node alone, so that the planner can let the output overlap it (OpDef::overlap_shift).
+std::vector<int64_t> lags_of(const Graph& g, const Node& n, const QConvShape& s) {
+  if (kernel_of(s) != Kernel::General || g.is_graph_output(n.input(0))) return {};
+  int uses = 0;
+  for (const Node& o : g.nodes)
+    for (int v : o.inputs) uses += v == n.input(0);
+  if (uses != 1) return {};
+  return qconv_choose_lags(geometry_of(s), ArenaPlan::kAlign);
+}
+
+int64_t scratch_of(const QConvShape& s, const std::vector<int64_t>& lags) {
   const Window3 w = window3(s.win);
   switch (kernel_of(s)) {
   case Kernel::Depthwise: {
-    // templates/conv_s8.h DwPlane
+    // templates/conv_s8.h DwPlane: the padded plane when it takes up to 1 KB, else a line
+    // buffer of the rows one output row reads, each twice
     const int64_t rows = (w.out[1] - 1) * w.s[1] + (w.k[1] - 1) * w.d[1] + 1;
     const int64_t cols = (w.out[2] - 1) * w.s[2] + (w.k[2] - 1) * w.d[2] + 1;
-    return (rows * ((cols + 2) / 2 * 2) * 2 + 3) / 4 * 4;
+    const int64_t stride = (cols + 2) / 2 * 2;
+    const int64_t kept = rows * stride * 2 > 1024 ? 2 * ((w.k[1] - 1) * w.d[1] + 1) : rows;
+    return (kept * stride * 2 + 3) / 4 * 4;
   }
   case Kernel::Pointwise:
     return 2 * ((s.C + 3) / 4 * 2) * 4;
-  default:
-    return 2 * ((s.K + 3) / 4 * 2) * 4;
+  default: {
+    QConvGeometry q = geometry_of(s);
+    q.lags = lags;
+    return 2 * ((s.K + 3) / 4 * 2) * 4 + (qconv_lag_bytes(q) + 3) / 4 * 4;
+  }
   }
 }
 
@@ -147,6 +180,11 @@ void emit(EmitContext& ctx, const Node& n) {
   ctx.use("conv_s8");
   Params p;
   p.i("N", s.N).i("C", s.C).i("M", s.M).i("G", s.G);
+  if (kern == Kernel::General) {
+    const std::vector<int64_t> lags = lags_of(g, n, s);
+    p.i("lagged", lags.empty() ? 0 : 1);
+    if (!lags.empty()) p.ints("lags", lags);
+  }
   add_window_params(p, s.win);
   add_qlinear_params(p, a, rq, has_bias);
   const std::string P = ctx.params(p);
@@ -171,8 +209,18 @@ int64_t macs(const Graph& g, const Node& n) {
 }
 
 int64_t scratch_bytes(const Graph& g, const Node& n) {
-  return scratch_of(
-      qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n)));
+  const QConvShape s =
+      qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
+  return scratch_of(s, lags_of(g, n, s));
+}
+
+// The output may start k bytes before the input: k from the kernels' block order.
+int64_t overlap_shift(const Graph& g, const Node& n, int64_t align) {
+  const QConvShape s =
+      qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
+  QConvGeometry q = geometry_of(s);
+  q.lags = lags_of(g, n, s);
+  return qconv_overlap_shift(q, align);
 }
 
 OpDef qconv_def() {
@@ -184,6 +232,7 @@ OpDef qconv_def() {
   d.emit = emit;
   d.macs = macs;
   d.scratch_bytes = scratch_bytes;
+  d.overlap_shift = overlap_shift;
   return d;
 }
 

@@ -34,6 +34,7 @@ HostRun compile_and_run(Graph g, const std::vector<TensorData>& inputs, bool run
     const std::string p = plan;
     o.poison_dead |= p.find("poison") != std::string::npos;
     o.plan.io_in_arena |= p.find("io-in-arena") != std::string::npos;
+    if (p.find("no-inplace") != std::string::npos) o.plan.inplace = false;
   }
   EmittedModel m = emit_model(g, o);
 
