@@ -2,6 +2,7 @@
 
 #include "diagnostics.h"
 #include "evaluator.h"
+#include "quant.h"
 
 #include <cmath>
 
@@ -12,6 +13,35 @@ static int64_t argmax(const TensorData& t) {
   for (int64_t i = 1; i < t.size(); ++i)
     if (t.get_f64(i) > t.get_f64(best)) best = i;
   return best;
+}
+
+// With --io int8 the quantised graph takes and returns int8 levels: the float samples are
+// quantised with each input's parameters (as the caller of the generated code would), and its
+// int8 outputs read as real values, so both graphs compare on the same scale.
+static std::vector<TensorData> as_graph_inputs(const Graph& g, const std::vector<TensorData>& in) {
+  std::vector<TensorData> r = in;
+  for (size_t k = 0; k < r.size() && k < g.inputs.size(); ++k) {
+    const Value& v = g.val(g.inputs[k]);
+    if (v.dtype != DType::I8 || !v.quant || r[k].dtype != DType::F32) continue;
+    TensorData q(DType::I8, r[k].shape);
+    for (int64_t i = 0; i < q.size(); ++i)
+      q.data<int8_t>()[i] = int8_t(
+          quantize_value(r[k].data<float>()[i], v.quant->scale, v.quant->zero_point, DType::I8));
+    r[k] = std::move(q);
+  }
+  return r;
+}
+
+static std::vector<TensorData> as_real_outputs(const Graph& g, std::vector<TensorData> out) {
+  for (size_t k = 0; k < out.size() && k < g.outputs.size(); ++k) {
+    const Value& v = g.val(g.outputs[k]);
+    if (v.dtype != DType::I8 || !v.quant) continue;
+    TensorData f(DType::F32, out[k].shape);
+    for (int64_t i = 0; i < f.size(); ++i)
+      f.data<float>()[i] = float(out[k].get_i64(i) - v.quant->zero_point) * v.quant->scale;
+    out[k] = std::move(f);
+  }
+  return out;
 }
 
 QuantAccuracy
@@ -29,7 +59,8 @@ measure_quant_accuracy(const Graph& float_graph, const Graph& quant_graph,
   int64_t right_f = 0, right_q = 0, agree = 0;
   for (size_t s = 0; s < samples.size(); ++s) {
     const auto f = evaluate(float_graph, samples[s]);
-    const auto q = evaluate(quant_graph, samples[s]);
+    const auto q = as_real_outputs(quant_graph,
+                                   evaluate(quant_graph, as_graph_inputs(quant_graph, samples[s])));
     for (size_t k = 0; k < f.size() && k < q.size(); ++k) {
       if (f[k].size() != q[k].size()) continue;
       for (int64_t i = 0; i < f[k].size(); ++i) {

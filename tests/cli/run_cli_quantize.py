@@ -191,6 +191,21 @@ def validation_reports_top1(e):
 
 
 @test
+def int8_io_measures_the_same_accuracy(e):
+    # --io int8: the measurement quantises the float samples with the input's parameters and
+    # reads the int8 outputs as real values, so it finds what --io float finds (to rounding).
+    acc = {}
+    for io in ("float", "int8"):
+        e.quantize(["--calib", e.calib, "--val", e.val_x, e.val_y, "--io", io, "--report",
+                    e.path(f"io_{io}.json")], out=f"io_{io}.cpp")
+        acc[io] = json.load(open(e.path(f"io_{io}.json")))["quantization"]["accuracy"]
+    for k in ("top1_float", "top1_int8", "top1_agreement"):
+        expect(acc["float"][k] == acc["int8"][k], f"{k}: --io float {acc['float']}, int8 {acc['int8']}")
+    expect(acc["int8"]["max_abs_error"] <= acc["float"]["max_abs_error"] * 1.01 + 1e-6,
+           f"max error: --io float {acc['float']}, int8 {acc['int8']}")
+
+
+@test
 def every_method_runs(e):
     for m in ("minmax", "percentile", "mse"):
         e.quantize(["--calib", e.calib, "--calib-method", m, "--report", e.path(f"{m}.json")],
