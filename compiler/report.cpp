@@ -9,7 +9,7 @@
 
 namespace tinyc {
 
-static std::string json_string(const std::string& s) {
+std::string json_string(const std::string& s) {
   std::string r = "\"";
   for (unsigned char c : s) {
     if (c == '"' || c == '\\')

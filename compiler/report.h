@@ -21,6 +21,9 @@ struct PrecisionSummary {
 PrecisionSummary precision_summary(const Graph& g);
 
 // Short summary: weights, arena, MACs; with per_layer, one row per layer.
+// s as a JSON string literal (quotes, backslashes and control characters escaped).
+std::string json_string(const std::string& s);
+
 std::string summary_text(const Graph& g, const EmittedModel& m, bool per_layer);
 
 // The JSON report: per-layer op, shapes, MACs, weight bytes; arena buffers; totals; and

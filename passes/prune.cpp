@@ -4,6 +4,8 @@
 #include "prune.h"
 #include "prune_stats.h"
 
+#include "../compiler/report.h"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -112,19 +114,6 @@ std::string prune_summary_text(const PruneRecord& r) {
   return s;
 }
 
-static std::string json_str(const std::string& s) {
-  std::string r = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\')
-      r += std::string("\\") + char(c);
-    else if (c < 0x20)
-      r += fmt::format("\\u{:04x}", c);
-    else
-      r += char(c);
-  }
-  return r + "\"";
-}
-
 std::string prune_report_json(const PruneRecord& r) {
   std::string s = fmt::format(
       "\"pruning\": {{\"method\": {}, \"fraction\": {}, \"zero_channels_removed\": {}, "
@@ -132,7 +121,7 @@ std::string prune_report_json(const PruneRecord& r) {
       "\"weights_bytes_before\": {}, \"weights_bytes_after\": {}, \"nonzero_weights_before\": {}, "
       "\"nonzero_weights_after\": {}, \"weights_after\": {}, \"macs_before\": {}, "
       "\"macs_after\": {},\n    \"layers\": [",
-      json_str(r.method), r.fraction, r.zero_channels_removed, r.constant_channels_folded,
+      json_string(r.method), r.fraction, r.zero_channels_removed, r.constant_channels_folded,
       r.weight_bytes_before, r.weight_bytes_after, r.nonzero_before, r.nonzero_after,
       r.weights_total, r.macs_before, r.macs_after);
   bool first = true;
@@ -142,13 +131,14 @@ std::string prune_report_json(const PruneRecord& r) {
                      "\"channels_after\": {}, \"weights_before\": {}, \"weights_after\": {}, "
                      "\"nonzero_before\": {}, \"nonzero_after\": {}, \"macs_before\": {}, "
                      "\"macs_after\": {}}}",
-                     first ? "" : ",", json_str(l.name), json_str(l.op_type), l.channels_before,
-                     l.channels_after, l.weights_before, l.weights_after, l.nonzero_before,
-                     l.nonzero_after, l.macs_before, l.macs_after);
+                     first ? "" : ",", json_string(l.name), json_string(l.op_type),
+                     l.channels_before, l.channels_after, l.weights_before, l.weights_after,
+                     l.nonzero_before, l.nonzero_after, l.macs_before, l.macs_after);
     first = false;
   }
   s += "],\n    \"unprunable\": [";
-  for (size_t i = 0; i < r.unprunable.size(); ++i) s += (i ? ", " : "") + json_str(r.unprunable[i]);
+  for (size_t i = 0; i < r.unprunable.size(); ++i)
+    s += (i ? ", " : "") + json_string(r.unprunable[i]);
   return s + "]}";
 }
 
