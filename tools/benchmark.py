@@ -190,6 +190,7 @@ def measure(tinyc, case, variant, work, args):
     t = rep["totals"]
     fig.update(tinyc_args=cmd, macs=t["macs"], weights_bytes=t["weights_bytes"],
                arena_bytes=t["arena_bytes"])
+    fig["zero_channels_removed"] = rep.get("pruning", {}).get("zero_channels_removed", 0)
     if variant == "int8":
         prec = rep.get("precision")  # tinyc's own count, when it reports one
         if prec and "int8_ops" in prec:
@@ -464,6 +465,11 @@ def main():
                 ops = sorted(set(f["float_fallback"]))
                 notes.append(f"{case.name} {f['variant']}: ops left in float (no int8 kernel or "
                              "rule): " + ", ".join(f"{o} x{f['float_fallback'].count(o)}" for o in ops) + ".")
+            if f["model"] == case.name and f.get("zero_channels_removed"):
+                notes.append(f"{case.name} {f['variant']}: tinyc removed "
+                             f"{f['zero_channels_removed']} all-zero channels (the model computes "
+                             "them as constant 0), so its MACs, weights and instructions are those "
+                             "of the smaller network; `--keep-zero-channels` compiles the dense one.")
             if f["model"] == case.name and f.get("int8_layers") == 0:
                 notes.append(f"{case.name} {f['variant']}: no compute layer runs on int8 in this "
                              "build (all stay float between DequantizeLinear and QuantizeLinear), "
