@@ -8,45 +8,7 @@
 namespace tinyc::ops {
 namespace {
 
-std::vector<int64_t> kernel_of(const Node& n, const Shape& w) {
-  std::vector<int64_t> k(w.begin() + 2, w.end());
-  std::vector<int64_t> attr = n.attr_ints("kernel_shape", {});
-  if (!attr.empty() && attr != k)
-    fail("node {}: kernel_shape {} disagrees with the weights {}", n.label(), shape_str(attr),
-         shape_str(w));
-  return k;
-}
-
-struct ConvShape {
-  int64_t N, C, M, G;
-  Window win;
-};
-
-ConvShape conv_shape(const Node& n, const Shape& x, const Shape& w, const Shape* b) {
-  if (w.size() != x.size() || w.size() < 3)
-    fail("node {}: weights of rank {} do not match an input of rank {}", n.label(), w.size(),
-         x.size());
-  ConvShape s;
-  s.N = x[0];
-  s.C = x[1];
-  s.M = w[0];
-  s.G = n.attr_i("group", 1);
-  if (s.G < 1 || s.C % s.G != 0 || s.M % s.G != 0 || w[1] * s.G != s.C)
-    fail("node {}: group {} does not fit {} input channels and weights {}", n.label(), s.G, s.C,
-         shape_str(w));
-  if (b && (b->size() != 1 || (*b)[0] != s.M))
-    fail("node {}: bias shape {} is not [{}]", n.label(), shape_str(*b), s.M);
-  s.win = window_geometry(n, x, kernel_of(n, w), false);
-  return s;
-}
-
-Shape out_shape(const ConvShape& s) {
-  Shape o = {s.N, s.M};
-  o.insert(o.end(), s.win.out.begin(), s.win.out.end());
-  return o;
-}
-
-bool is_pointwise(const ConvShape& s) {
+bool is_pointwise(const ConvGeometry& s) {
   if (s.G != 1) return false;
   for (int i = 0; i < s.win.rank; ++i) {
     const size_t a = size_t(i);
@@ -62,15 +24,15 @@ void infer(Graph& g, Node& n) {
   require_dtype(g, n, 1, {DType::F32});
   if (n.input(2) >= 0) require_dtype(g, n, 2, {DType::F32});
   const Shape* b = n.input(2) >= 0 ? &input(g, n, 2).shape : nullptr;
-  ConvShape s = conv_shape(n, input(g, n, 0).shape, input(g, n, 1).shape, b);
-  set_output(g, n, 0, DType::F32, out_shape(s));
+  ConvGeometry s = conv_geometry(n, input(g, n, 0).shape, input(g, n, 1).shape, b);
+  set_output(g, n, 0, DType::F32, conv_output_shape(s));
 }
 
 // The same loop nest and summation order as tk::conv_float.
 std::vector<TensorData> eval(const Node& n, const Inputs& in) {
   const Shape* bs = in.size() > 2 && in[2] ? &in[2]->shape : nullptr;
-  ConvShape s = conv_shape(n, in[0]->shape, in[1]->shape, bs);
-  TensorData y(DType::F32, out_shape(s));
+  ConvGeometry s = conv_geometry(n, in[0]->shape, in[1]->shape, bs);
+  TensorData y(DType::F32, conv_output_shape(s));
   const Window3 w = window3(s.win);
   const float* x = in[0]->data<float>();
   const float* wt = in[1]->data<float>();
@@ -110,8 +72,8 @@ std::vector<TensorData> eval(const Node& n, const Inputs& in) {
 void emit(EmitContext& ctx, const Node& n) {
   const Graph& g = ctx.graph();
   const bool has_bias = n.input(2) >= 0;
-  ConvShape s = conv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
-                           has_bias ? &g.val(n.input(2)).shape : nullptr);
+  ConvGeometry s = conv_geometry(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
+                                 has_bias ? &g.val(n.input(2)).shape : nullptr);
   ctx.use("conv");
   Params p;
   p.i("N", s.N).i("C", s.C).i("M", s.M).i("has_bias", has_bias);
@@ -139,8 +101,8 @@ int64_t macs(const Graph& g, const Node& n) {
 // window of the channel's input plane; replaying that order gives the shift.
 int64_t overlap_shift(const Graph& g, const Node& n, int64_t align) {
   const bool has_bias = n.input(2) >= 0;
-  const ConvShape s = conv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
-                                 has_bias ? &g.val(n.input(2)).shape : nullptr);
+  const ConvGeometry s = conv_geometry(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
+                                       has_bias ? &g.val(n.input(2)).shape : nullptr);
   if (is_pointwise(s) || s.G != s.C || s.M != s.C) return -1;
   const Window3 w = window3(s.win);
   const int64_t IDHW = w.in[0] * w.in[1] * w.in[2], OSZ = w.out[0] * w.out[1] * w.out[2];

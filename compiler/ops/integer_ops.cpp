@@ -35,46 +35,23 @@ std::string zp_ptr(EmitContext& ctx, const Node& n, size_t k, DType t) {
 
 // ---- ConvInteger ----
 
-struct ConvIntShape {
-  int64_t N, C, M, G;
-  Window win;
-  Shape out;
-};
-
-ConvIntShape conv_int_shape(const Node& n, const Shape& x, const Shape& w) {
-  if (w.size() != x.size() || w.size() < 3)
-    fail("node {}: weights of rank {} do not match an input of rank {}", n.label(), w.size(),
-         x.size());
-  ConvIntShape s{x[0], x[1], w[0], n.attr_i("group", 1), {}, {}};
-  if (s.G < 1 || s.C % s.G != 0 || s.M % s.G != 0 || w[1] * s.G != s.C)
-    fail("node {}: group {} does not fit {} input channels and weights {}", n.label(), s.G, s.C,
-         shape_str(w));
-  std::vector<int64_t> kernel(w.begin() + 2, w.end());
-  if (n.has_attr("kernel_shape") && n.attr_ints("kernel_shape", {}) != kernel)
-    fail("node {}: kernel_shape disagrees with the weights {}", n.label(), shape_str(w));
-  s.win = window_geometry(n, x, kernel, false);
-  s.out = {s.N, s.M};
-  s.out.insert(s.out.end(), s.win.out.begin(), s.win.out.end());
-  return s;
-}
-
 OpDef conv_integer_def() {
   OpDef d;
   d.op_type = "ConvInteger";
   d.infer = [](Graph& g, Node& n) {
     require_dtype(g, n, 0, k8bit);
     require_dtype(g, n, 1, k8bit);
-    ConvIntShape s = conv_int_shape(n, input(g, n, 0).shape, input(g, n, 1).shape);
+    const ConvGeometry s = conv_geometry(n, input(g, n, 0).shape, input(g, n, 1).shape, nullptr);
     zero_point_layout(g, n, 2, 1, "x zero point");
     zero_point_layout(g, n, 3, s.M, "w zero point");
-    set_output(g, n, 0, DType::I32, s.out);
+    set_output(g, n, 0, DType::I32, conv_output_shape(s));
   };
   d.eval = [](const Node& n, const Inputs& in) {
-    ConvIntShape s = conv_int_shape(n, in[0]->shape, in[1]->shape);
+    const ConvGeometry s = conv_geometry(n, in[0]->shape, in[1]->shape, nullptr);
     const TensorData* xz = in.size() > 2 ? in[2] : nullptr;
     const TensorData* wz = in.size() > 3 ? in[3] : nullptr;
     const bool per_channel = wz && wz->size() > 1;
-    TensorData y(DType::I32, s.out);
+    TensorData y(DType::I32, conv_output_shape(s));
     const Window3 w = window3(s.win);
     const int64_t CG = s.C / s.G, MG = s.M / s.G;
     const int64_t IDHW = w.in[0] * w.in[1] * w.in[2], KSZ = w.k[0] * w.k[1] * w.k[2];
@@ -114,7 +91,7 @@ OpDef conv_integer_def() {
   d.emit = [](EmitContext& ctx, const Node& n) {
     const Graph& g = ctx.graph();
     const Value &x = g.val(n.input(0)), &w = g.val(n.input(1));
-    ConvIntShape s = conv_int_shape(n, x.shape, w.shape);
+    const ConvGeometry s = conv_geometry(n, x.shape, w.shape, nullptr);
     ctx.use("integer_ops");
     Params p;
     p.i("N", s.N).i("C", s.C).i("M", s.M).i("G", s.G);

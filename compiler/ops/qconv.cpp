@@ -14,34 +14,13 @@
 namespace tinyc::ops {
 namespace {
 
-struct QConvShape {
-  int64_t N, C, M, G, K; // K: products per output (C/G * kernel size)
-  Window win;
+// The convolution's geometry plus K, the products per output (C/G * kernel size).
+struct QConvShape : ConvGeometry {
+  int64_t K;
 };
 
 QConvShape qconv_shape(const Node& n, const Shape& x, const Shape& w, const Shape* b) {
-  if (w.size() != x.size() || w.size() < 3)
-    fail("node {}: weights of rank {} do not match an input of rank {}", n.label(), w.size(),
-         x.size());
-  QConvShape s;
-  s.N = x[0];
-  s.C = x[1];
-  s.M = w[0];
-  s.G = n.attr_i("group", 1);
-  if (s.G < 1 || s.C % s.G != 0 || s.M % s.G != 0 || w[1] * s.G != s.C)
-    fail("node {}: group {} does not fit {} input channels and weights {}", n.label(), s.G, s.C,
-         shape_str(w));
-  if (b && (b->size() != 1 || (*b)[0] != s.M))
-    fail("node {}: bias shape {} is not [{}]", n.label(), shape_str(*b), s.M);
-  s.win = window_geometry(n, x, std::vector<int64_t>(w.begin() + 2, w.end()), false);
-  s.K = numel(Shape(w.begin() + 1, w.end()));
-  return s;
-}
-
-Shape out_shape(const QConvShape& s) {
-  Shape o = {s.N, s.M};
-  o.insert(o.end(), s.win.out.begin(), s.win.out.end());
-  return o;
+  return {conv_geometry(n, x, w, b), numel(Shape(w.begin() + 1, w.end()))};
 }
 
 enum class Kernel { Pointwise, Depthwise, General };
@@ -121,7 +100,7 @@ void infer(Graph& g, Node& n) {
   QConvShape s = qconv_shape(n, input(g, n, 0).shape, input(g, n, 1).shape, bias_shape(g, n));
   qlinear_attrs(n, s.M);
   check_accumulator_range(n, s.K, bias);
-  set_output(g, n, 0, DType::I8, out_shape(s));
+  set_output(g, n, 0, DType::I8, conv_output_shape(s));
 }
 
 // The integer reference: the same sums as the kernels (integer addition is exact, so order
@@ -131,7 +110,7 @@ std::vector<TensorData> eval(const Node& n, const Inputs& in) {
   QConvShape s = qconv_shape(n, in[0]->shape, in[1]->shape, has_bias ? &in[2]->shape : nullptr);
   const QLinearAttrs a = qlinear_attrs(n, s.M);
   check_accumulator_range(n, s.K, has_bias ? in[2] : nullptr);
-  TensorData y(DType::I8, out_shape(s));
+  TensorData y(DType::I8, conv_output_shape(s));
   const Window3 w = window3(s.win);
   const int8_t* x = in[0]->data<int8_t>();
   const int8_t* wt = in[1]->data<int8_t>();

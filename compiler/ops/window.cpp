@@ -85,6 +85,35 @@ Window3 window3(const Window& w) {
   return r;
 }
 
+ConvGeometry conv_geometry(const Node& n, const Shape& x, const Shape& w, const Shape* b) {
+  if (w.size() != x.size() || w.size() < 3)
+    fail("node {}: weights of rank {} do not match an input of rank {}", n.label(), w.size(),
+         x.size());
+  ConvGeometry s;
+  s.N = x[0];
+  s.C = x[1];
+  s.M = w[0];
+  s.G = n.attr_i("group", 1);
+  if (s.G < 1 || s.C % s.G != 0 || s.M % s.G != 0 || w[1] * s.G != s.C)
+    fail("node {}: group {} does not fit {} input channels and weights {}", n.label(), s.G, s.C,
+         shape_str(w));
+  if (b && (b->size() != 1 || (*b)[0] != s.M))
+    fail("node {}: bias shape {} is not [{}]", n.label(), shape_str(*b), s.M);
+  const std::vector<int64_t> kernel(w.begin() + 2, w.end());
+  const std::vector<int64_t> attr = n.attr_ints("kernel_shape", {});
+  if (!attr.empty() && attr != kernel)
+    fail("node {}: kernel_shape {} disagrees with the weights {}", n.label(), shape_str(attr),
+         shape_str(w));
+  s.win = window_geometry(n, x, kernel, false);
+  return s;
+}
+
+Shape conv_output_shape(const ConvGeometry& s) {
+  Shape o = {s.N, s.M};
+  o.insert(o.end(), s.win.out.begin(), s.win.out.end());
+  return o;
+}
+
 void add_window_params(Params& p, const Window& w) {
   Window3 r = window3(w);
   const char* ax[3] = {"D", "H", "W"};

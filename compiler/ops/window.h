@@ -18,6 +18,18 @@ struct Window {
 Window window_geometry(const Node& n, const Shape& x, const std::vector<int64_t>& kernel,
                        bool ceil_mode, bool dilations_allowed = true);
 
+// Channels and window of a convolution (Conv, QConv, ConvInteger): x [N, C, spatial...],
+// weights w [M, C/G, kernel...], optional bias [M]. Fails with the node's name when the
+// shapes, the group or a kernel_shape attribute do not fit together.
+struct ConvGeometry {
+  int64_t N, C, M, G;
+  Window win;
+};
+ConvGeometry conv_geometry(const Node& n, const Shape& x, const Shape& w, const Shape* b);
+
+// [N, M, spatial output...]
+Shape conv_output_shape(const ConvGeometry& s);
+
 // The window padded to three spatial axes, as members IX/OX/KX/SX/DX/PX for X in D, H, W.
 void add_window_params(Params& p, const Window& w);
 
