@@ -16,30 +16,6 @@ using namespace tinyc::test;
 
 namespace {
 
-TensorData scalar_f32(float v) {
-  return tensor_f32({}, {v});
-}
-
-TensorData scalar_i8(int8_t v) {
-  TensorData t(DType::I8, {});
-  t.data<int8_t>()[0] = v;
-  return t;
-}
-
-// x -> Q -> DQ, the way a QDQ model enters quantised territory.
-int qdq(GraphBuilder& b, int x, float scale, int8_t zp, const std::string& name) {
-  int s = b.constant(name + "_s", scalar_f32(scale));
-  int z = b.constant(name + "_z", scalar_i8(zp));
-  int q = b.node1("QuantizeLinear", {x, s, z});
-  return b.node1("DequantizeLinear", {q, s, z});
-}
-
-int count(const Graph& g, const std::string& op) {
-  int k = 0;
-  for (const Node& n : g.nodes) k += n.op_type == op;
-  return k;
-}
-
 Graph maxpool_graph(float out_scale) {
   GraphBuilder b;
   int x = b.input("x", DType::F32, {1, 3, 7, 5});
@@ -55,9 +31,9 @@ TEST_CASE("lower-qdq runs MaxPool on int8 when input and output share their quan
   Graph g = maxpool_graph(0.05f);
   Graph lowered = g;
   run_pipeline(lowered);
-  CHECK(count(lowered, "MaxPool") == 1);
-  CHECK(count(lowered, "QuantizeLinear") == 1);   // the model input
-  CHECK(count(lowered, "DequantizeLinear") == 1); // the model output
+  CHECK(count_ops(lowered, "MaxPool") == 1);
+  CHECK(count_ops(lowered, "QuantizeLinear") == 1);   // the model input
+  CHECK(count_ops(lowered, "DequantizeLinear") == 1); // the model output
   for (const Node& n : lowered.nodes)
     if (n.op_type == "MaxPool") {
       const Value& y = lowered.val(n.output(0));
@@ -75,8 +51,8 @@ TEST_CASE("lower-qdq runs MaxPool on int8 when input and output share their quan
 TEST_CASE("lower-qdq leaves an op in float when the quantisation changes across it") {
   Graph g = maxpool_graph(0.1f);
   run_pipeline(g);
-  CHECK(count(g, "MaxPool") == 1);
-  CHECK(count(g, "DequantizeLinear") == 2);
+  CHECK(count_ops(g, "MaxPool") == 1);
+  CHECK(count_ops(g, "DequantizeLinear") == 2);
   for (const Node& n : g.nodes)
     if (n.op_type == "MaxPool") CHECK(g.val(n.output(0)).dtype == DType::F32);
 }

@@ -28,12 +28,6 @@ bool have_ops(std::initializer_list<const char*> ops) {
   return true;
 }
 
-int count_ops(const Graph& g, const std::string& op) {
-  int k = 0;
-  for (const Node& n : g.nodes) k += n.op_type == op;
-  return k;
-}
-
 const Node& only_node(const Graph& g, const std::string& op) {
   for (const Node& n : g.nodes)
     if (n.op_type == op) return n;
@@ -67,12 +61,6 @@ Graph unfolded(GraphBuilder& b) {
 TensorData scalar_i64(int64_t v) {
   TensorData t(DType::I64, {});
   t.data<int64_t>()[0] = v;
-  return t;
-}
-
-TensorData scalar_f32(float v) {
-  TensorData t(DType::F32, {});
-  t.data<float>()[0] = v;
   return t;
 }
 

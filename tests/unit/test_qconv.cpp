@@ -25,12 +25,6 @@ namespace {
 
 const char* kDspFlags = "-DTK_FORCE_DSP_PATH";
 
-int count_ops(const Graph& g, const std::string& op) {
-  int k = 0;
-  for (const Node& n : g.nodes) k += n.op_type == op;
-  return k;
-}
-
 // Elements where a and b differ (same shape and dtype).
 int64_t count_diff(const TensorData& a, const TensorData& b) {
   int64_t d = 0;
@@ -229,23 +223,6 @@ TEST_CASE("QGemm: odd rows, K not a multiple of 4, per-channel scales") {
 // ---- QDQ rules ----
 
 namespace {
-
-TensorData scalar_f32(float v) {
-  return tensor_f32({}, {v});
-}
-
-TensorData scalar_i8(int8_t v) {
-  TensorData t(DType::I8, {});
-  t.data<int8_t>()[0] = v;
-  return t;
-}
-
-int qdq(GraphBuilder& b, int x, float scale, int8_t zp, const std::string& name) {
-  int s = b.constant(name + "_s", scalar_f32(scale));
-  int z = b.constant(name + "_z", scalar_i8(zp));
-  int q = b.node1("QuantizeLinear", {x, s, z});
-  return b.node1("DequantizeLinear", {q, s, z});
-}
 
 // int8 weights dequantised per channel along `axis` (scales sw).
 int dq_weights(GraphBuilder& b, const Shape& shape, const std::vector<float>& sw, int64_t axis,

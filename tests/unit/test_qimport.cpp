@@ -18,10 +18,6 @@ using namespace tinyc::test;
 
 namespace {
 
-TensorData scalar_f32(float v) {
-  return tensor_f32({}, {v});
-}
-
 TensorData scalar_of(DType t, int64_t v) {
   TensorData d(t, {});
   d.set_f64(0, double(v));

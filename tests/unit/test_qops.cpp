@@ -19,16 +19,6 @@ using namespace tinyc::test;
 
 namespace {
 
-TensorData scalar_f32(float v) {
-  return tensor_f32({}, {v});
-}
-
-TensorData scalar_i8(int8_t v) {
-  TensorData t(DType::I8, {});
-  t.data<int8_t>()[0] = v;
-  return t;
-}
-
 struct QP {
   float scale;
   int8_t zp;
@@ -42,12 +32,6 @@ int qdq(GraphBuilder& b, int x, QP q) {
   int z = b.constant(name + "_z", scalar_i8(q.zp));
   int y = b.node1("QuantizeLinear", {x, s, z});
   return b.node1("DequantizeLinear", {y, s, z});
-}
-
-int count(const Graph& g, const std::string& op) {
-  int k = 0;
-  for (const Node& n : g.nodes) k += n.op_type == op;
-  return k;
 }
 
 struct Diff {
@@ -76,7 +60,7 @@ Diff check_lowering(const Graph& g, const std::vector<TensorData>& in, const std
   Graph lowered = g;
   run_pipeline(lowered);
   INFO("op " << op);
-  REQUIRE(count(lowered, op) >= 1);
+  REQUIRE(count_ops(lowered, op) >= 1);
   const auto want = evaluate(g, in);
   const auto got = evaluate(lowered, in);
   const auto run = compile_and_run(lowered, in, false, flags).outputs;
@@ -152,8 +136,8 @@ TEST_CASE("QAdd declines scales too far apart for 64-bit exact arithmetic") {
   std::vector<int64_t> unused;
   Graph g = binary_graph("Add", {3}, {3}, {1.0f, 0}, {1e-12f, 0}, {1.0f, 0}, "", unused);
   run_pipeline(g);
-  CHECK(count(g, "QAdd") == 0);
-  CHECK(count(g, "Add") == 1);
+  CHECK(count_ops(g, "QAdd") == 0);
+  CHECK(count_ops(g, "Add") == 1);
 }
 
 namespace {
@@ -280,7 +264,7 @@ TEST_CASE("QLut replaces unary ops by a table, also between differing quantisati
   Graph g = b.finish();
   Graph lowered = g;
   run_pipeline(lowered);
-  CHECK(count(lowered, "QLut") == int(cases.size()));
+  CHECK(count_ops(lowered, "QLut") == int(cases.size()));
   const Diff d = check_lowering(g, {random_tensor(DType::F32, s, -3.5, 3.5, 60)}, "QLut", scales);
   WARN("QLut vs float: " << d.differing << " of " << d.total << " outputs differ by 1 LSB");
 }
@@ -308,8 +292,8 @@ TEST_CASE("QConcat requantises inputs whose parameters differ; equal ones stay a
   Graph g2 = b2.finish();
   Graph lowered = g2;
   run_pipeline(lowered);
-  CHECK(count(lowered, "QConcat") == 0);
-  CHECK(count(lowered, "DequantizeLinear") == 1);
+  CHECK(count_ops(lowered, "QConcat") == 0);
+  CHECK(count_ops(lowered, "DequantizeLinear") == 1);
   check_lowering(
       g2,
       {random_tensor(DType::F32, {3, 2}, -3, 3, 73), random_tensor(DType::F32, {3, 4}, -3, 3, 74)},
@@ -347,8 +331,8 @@ TEST_CASE("Data-movement ops run on int8: Transpose, Slice, Pad, Resize, DepthTo
   Graph lowered = g;
   run_pipeline(lowered);
   // The model input's QuantizeLinear and three output DequantizeLinear remain; all else int8.
-  CHECK(count(lowered, "QuantizeLinear") == 1);
-  CHECK(count(lowered, "DequantizeLinear") == 3);
+  CHECK(count_ops(lowered, "QuantizeLinear") == 1);
+  CHECK(count_ops(lowered, "DequantizeLinear") == 3);
   for (const Node& n : lowered.nodes)
     if (n.op_type != "DequantizeLinear") CHECK(lowered.val(n.output(0)).dtype != DType::F32);
   check_lowering(g, {random_tensor(DType::F32, {1, 4, 5, 6}, -6, 6, 80)}, "Split",
@@ -378,7 +362,7 @@ TEST_CASE("ArgMax and ArgMin read the int8 levels of a DequantizeLinear directly
   Graph g = b.finish();
   Graph lowered = g;
   run_pipeline(lowered);
-  CHECK(count(lowered, "DequantizeLinear") == 0);
+  CHECK(count_ops(lowered, "DequantizeLinear") == 0);
   for (const Node& n : lowered.nodes)
     if (n.op_type == "ArgMax" || n.op_type == "ArgMin")
       CHECK(lowered.val(n.input(0)).dtype == DType::I8);
@@ -405,8 +389,8 @@ TEST_CASE("Data-movement ops run on int8: Gather, SpaceToDepth, MaxPool, Tile, E
   Graph g = b.finish();
   Graph lowered = g;
   run_pipeline(lowered);
-  CHECK(count(lowered, "QuantizeLinear") == 1);
-  CHECK(count(lowered, "DequantizeLinear") == 1);
+  CHECK(count_ops(lowered, "QuantizeLinear") == 1);
+  CHECK(count_ops(lowered, "DequantizeLinear") == 1);
   check_lowering(g, {random_tensor(DType::F32, {1, 3, 6, 4}, -9, 9, 95)}, "Expand",
                  std::vector<float>{});
 }
@@ -474,9 +458,9 @@ TEST_CASE("MLPerf Tiny int8 models: the lowered graph matches onnxruntime's outp
     INFO(name);
     Graph g = import_onnx(dir + "/" + name + "/model_qdq.onnx", {});
     run_pipeline(g);
-    CHECK(count(g, "QAveragePool") == 1);
-    CHECK(count(g, "QSoftmax") == 1);
-    if (std::string(name) == "ic_resnet8") CHECK(count(g, "QAdd") == 3);
+    CHECK(count_ops(g, "QAveragePool") == 1);
+    CHECK(count_ops(g, "QSoftmax") == 1);
+    if (std::string(name) == "ic_resnet8") CHECK(count_ops(g, "QAdd") == 3);
     const TensorData in = read_npy_f32(dir + "/" + name + "/test_in.npy");
     const TensorData want = read_npy_f32(dir + "/" + name + "/test_out.npy");
     REQUIRE(in.size() > 0);

@@ -14,12 +14,6 @@ using namespace tinyc::test;
 
 namespace {
 
-int count(const Graph& g, const std::string& op) {
-  int k = 0;
-  for (const Node& n : g.nodes) k += n.op_type == op;
-  return k;
-}
-
 // A quantised constant: the uint8 level q, or with `as_int8` the same level as int8 (q - 128).
 TensorData level(DType t, bool as_int8, const TensorData& q) {
   TensorData r(as_int8 ? DType::I8 : t, q.shape);
@@ -75,8 +69,8 @@ TEST_CASE("uint8 activations and weights run on the int8 kernels, as the same in
     const auto want = evaluate(s8, in);
     Graph lowered = u8;
     run_pipeline(lowered);
-    CHECK(count(lowered, "QConv") == 1);
-    CHECK(count(lowered, "QAdd") == 1);
+    CHECK(count_ops(lowered, "QConv") == 1);
+    CHECK(count_ops(lowered, "QAdd") == 1);
     for (const Node& n : lowered.nodes)
       for (int v : n.inputs)
         if (v >= 0) CHECK(lowered.val(v).dtype != DType::U8);

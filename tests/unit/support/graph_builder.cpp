@@ -90,6 +90,29 @@ TensorData random_tensor(DType t, Shape s, double lo, double hi, uint32_t seed) 
   return d;
 }
 
+TensorData scalar_f32(float v) {
+  return tensor_f32({}, {v});
+}
+
+TensorData scalar_i8(int8_t v) {
+  TensorData t(DType::I8, {});
+  t.data<int8_t>()[0] = v;
+  return t;
+}
+
+int qdq(GraphBuilder& b, int x, float scale, int8_t zp, const std::string& name) {
+  const int s = b.constant(name + "_s", scalar_f32(scale));
+  const int z = b.constant(name + "_z", scalar_i8(zp));
+  const int q = b.node1("QuantizeLinear", {x, s, z});
+  return b.node1("DequantizeLinear", {q, s, z});
+}
+
+int count_ops(const Graph& g, const std::string& op) {
+  int k = 0;
+  for (const Node& n : g.nodes) k += n.op_type == op;
+  return k;
+}
+
 TensorData tensor_f32(Shape s, std::vector<float> v) {
   TensorData d(DType::F32, std::move(s));
   if (int64_t(v.size()) != d.size()) throw std::logic_error("tensor_f32: size mismatch");

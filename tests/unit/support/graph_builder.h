@@ -42,6 +42,15 @@ Attr attr_floats(std::vector<float> v);
 TensorData random_tensor(DType t, Shape s, double lo, double hi, uint32_t seed);
 TensorData tensor_f32(Shape s, std::vector<float> v);
 TensorData tensor_i64(Shape s, std::vector<int64_t> v);
+TensorData scalar_f32(float v);
+TensorData scalar_i8(int8_t v);
+
+// x -> QuantizeLinear -> DequantizeLinear with a per-tensor int8 scale and zero point (constants
+// named NAME_s, NAME_z): how a QDQ model enters quantised territory.
+int qdq(GraphBuilder& b, int x, float scale, int8_t zp, const std::string& name);
+
+// Nodes of g whose op_type is `op`.
+int count_ops(const Graph& g, const std::string& op);
 
 // Largest |a - b| over all elements (both must have the same shape and dtype).
 double max_abs_diff(const TensorData& a, const TensorData& b);
