@@ -30,6 +30,33 @@ static void record_lowering(const Graph& g, QuantizeRecord& q) {
   }
 }
 
+// Data for --prune: samples that rank channels (calibration data, else validation data); for
+// --prune auto, the labelled validation data and the passes after pruning, so a candidate is
+// judged as it will be compiled.
+static void prepare_prune_search(PassOptions& passes,
+                                 const std::vector<std::vector<TensorData>>& val,
+                                 const std::vector<int64_t>& labels) {
+  PruneOptions& p = passes.prune;
+  if (p.samples.empty()) p.samples = !passes.quant.calib.empty() ? passes.quant.calib : val;
+  if (!p.automatic) return;
+  if (p.val.empty()) {
+    p.val = val;
+    p.labels = labels;
+  }
+  if (p.finish) return;
+  PassOptions after = passes;
+  after.quant.record = nullptr;
+  after.quant.progress = nullptr;
+  after.prune = {};
+  p.finish = [after](Graph& g) {
+    bool started = false;
+    for (const Pass& pass : pipeline()) {
+      if (started) pass.run(g, after);
+      started = started || std::string(pass.name) == "prune";
+    }
+  };
+}
+
 void run_pipeline(Graph& g, const PassOptions& opts,
                   const std::function<void(const std::string&, const Graph&)>& after_pass) {
   for (const Pass& p : pipeline()) {
@@ -49,7 +76,7 @@ CompileResult compile_model(const std::string& model_path, const CompileOptions&
   std::vector<int64_t> labels;
   if (passes.quant.enabled || passes.prune.enabled) {
     // Data problems are reported before the long calibration starts.
-    if (passes.quant.enabled && passes.quant.calib.empty() && !opts.calib.empty())
+    if (passes.quant.calib.empty() && !opts.calib.empty())
       passes.quant.calib = load_samples(r.graph, opts.calib, "--calib");
     if (!opts.val_inputs.empty()) {
       val = load_samples(r.graph, {opts.val_inputs}, "--val");
@@ -59,6 +86,7 @@ CompileResult compile_model(const std::string& model_path, const CompileOptions&
              opts.val_inputs, val.size());
     }
   }
+  if (passes.prune.enabled) prepare_prune_search(passes, val, labels);
   if (passes.quant.enabled) {
     if (!passes.quant.record) passes.quant.record = std::make_shared<QuantizeRecord>();
     r.quant = passes.quant.record;

@@ -30,6 +30,7 @@ struct Args {
   double calib_percentile = 99.99;
   bool quantize_all_ops = false;
   std::string prune, prune_method, prune_norm, prune_scope;
+  double max_accuracy_drop = -1; // -1: not given
   bool keep_zero_channels = false;
   bool list_ops = false, print_pipeline = false, quiet = false;
   int verbose = 0;
@@ -73,12 +74,13 @@ std::function<void(const std::string&, int64_t, int64_t)> progress_printer() {
 }
 
 void quantize_options(const Args& a, CompileOptions& opts) {
-  const bool any = !a.calib.empty() || !a.calib_method.empty() || a.quantize_all_ops ||
-                   (!a.val.empty() && a.prune.empty());
+  const bool any = ((!a.calib.empty() || !a.val.empty()) && a.prune.empty()) ||
+                   !a.calib_method.empty() || a.quantize_all_ops;
   if (a.quantize.empty()) {
     if (any)
-      fail("--calib, --calib-method, --val and --quantize-all-ops need --quantize int8 (--val "
-           "also works with --prune)");
+      fail("--calib, --calib-method, --val and --quantize-all-ops need --quantize int8 (--calib "
+           "and --val also work with --prune)");
+    if (!a.calib.empty()) opts.calib = a.calib;
     return;
   }
   if (a.quantize != "int8") fail("--quantize {} is not supported (only int8)", a.quantize);
@@ -107,36 +109,60 @@ void prune_options(const Args& a, CompileOptions& opts) {
   PruneOptions& p = opts.passes.prune;
   p.remove_zero_channels = !a.keep_zero_channels;
   if (a.prune.empty()) {
-    if (!a.prune_method.empty() || !a.prune_norm.empty() || !a.prune_scope.empty())
-      fail("--prune-method, --prune-norm and --prune-scope need --prune FRACTION");
+    if (!a.prune_method.empty() || !a.prune_norm.empty() || !a.prune_scope.empty() ||
+        a.max_accuracy_drop >= 0)
+      fail("--prune-method, --prune-norm, --prune-scope and --max-accuracy-drop need --prune "
+           "FRACTION or --prune auto");
     return;
   }
-  if (a.prune == "auto")
-    fail("--prune auto is not supported yet: give the fraction to remove, e.g. --prune 0.5");
-  size_t used = 0;
-  double f = -1;
-  try {
-    f = std::stod(a.prune, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != a.prune.size() || !(f >= 0.0 && f <= 0.95))
-    fail("--prune '{}': expected the fraction of channels (or weights) to remove, from 0 to 0.95",
-         a.prune);
   p.enabled = true;
-  p.fraction = f;
+  if (a.prune == "auto") {
+    p.automatic = true;
+    if (a.val.empty())
+      fail("--prune auto searches per-layer fractions on labelled data: add --val X.npy Y.npy");
+    if (!a.prune_scope.empty())
+      fail("--prune-scope does not apply to --prune auto (it chooses a fraction per layer)");
+    if (a.max_accuracy_drop >= 0) p.max_accuracy_drop = a.max_accuracy_drop;
+    if (!(p.max_accuracy_drop >= 0 && p.max_accuracy_drop <= 100))
+      fail("--max-accuracy-drop {}: expected points of top-1 accuracy, from 0 to 100",
+           a.max_accuracy_drop);
+    if (!a.quiet)
+      p.progress = [](const std::string& s) { fmt::print(stderr, "tinyc: prune auto: {}\n", s); };
+  } else {
+    if (a.max_accuracy_drop >= 0) fail("--max-accuracy-drop needs --prune auto");
+    size_t used = 0;
+    double f = -1;
+    try {
+      f = std::stod(a.prune, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != a.prune.size() || !(f >= 0.0 && f <= 0.95))
+      fail("--prune '{}': expected the fraction of channels (or weights) to remove, from 0 to "
+           "0.95, or auto",
+           a.prune);
+    p.fraction = f;
+  }
   if (a.prune_method.empty() || a.prune_method == "structured")
     p.method = PruneMethod::Structured;
   else if (a.prune_method == "unstructured")
     p.method = PruneMethod::Unstructured;
   else
     fail("--prune-method {} is not supported (structured or unstructured)", a.prune_method);
-  if (a.prune_norm.empty() || a.prune_norm == "l1")
+  const bool data = !a.calib.empty() || !a.val.empty();
+  if (a.prune_norm.empty())
+    p.norm = data ? PruneNorm::Data : PruneNorm::L1;
+  else if (a.prune_norm == "l1")
     p.norm = PruneNorm::L1;
   else if (a.prune_norm == "l2")
     p.norm = PruneNorm::L2;
+  else if (a.prune_norm == "data")
+    p.norm = PruneNorm::Data;
   else
-    fail("--prune-norm {} is not supported (l1 or l2)", a.prune_norm);
+    fail("--prune-norm {} is not supported (l1, l2 or data)", a.prune_norm);
+  if (p.norm == PruneNorm::Data && !data)
+    fail("--prune-norm data measures channels on sample data: add --calib FILE.npy or --val X.npy "
+         "Y.npy");
   if (!a.prune_norm.empty() && p.method != PruneMethod::Structured)
     fail("--prune-norm ranks channels: it applies to --prune-method structured only");
   if (a.prune_scope == "layer")
@@ -328,7 +354,8 @@ int main(int argc, char** argv) {
                  "weights int8 per output channel (symmetric), biases int32; ops with an int8 "
                  "kernel run in int8, the others in float. Needs --calib");
   app.add_option("--calib", a.calib,
-                 "calibration data for --quantize: a .npy file (float32, N x input shape, or N x "
+                 "calibration data for --quantize (with --prune: the sample data that ranks "
+                 "channels): a .npy file (float32, N x input shape, or N x "
                  "shape without the batch dim when the batch is 1), a folder of .npy files, or "
                  "ONNX TensorProto .pb files (one sample each). Several inputs: NAME=PATH per "
                  "input (repeat --calib), or a folder of sample folders holding input_0.pb, "
@@ -357,18 +384,26 @@ int main(int argc, char** argv) {
       "FRACTION (0 to 0.95): remove that fraction of the output channels of every "
       "prunable group of Conv/Gemm/MatMul layers (structured: tensors, weights, MACs "
       "and arena shrink) or of the weights (--prune-method unstructured: zeros). With "
-      "--val, prints top-1 before and after. Channels whose weights and bias are all "
-      "zero (or whose activated bias is 0) are removed without this flag (docs/pruning.md)");
+      "--val, prints top-1 before and after. auto: search a fraction per layer on --val "
+      "data and keep the most compressed model within --max-accuracy-drop. Channels whose "
+      "weights and bias are all zero (or whose activated bias is 0) are removed without "
+      "this flag (docs/pruning.md)");
   app.add_flag("--keep-zero-channels", a.keep_zero_channels,
                "keep channels whose output is constantly zero (removed by default; they cost "
                "flash and cycles and change nothing): the dense model, e.g. to compare with "
                "another tool on the same network");
+  app.add_option("--max-accuracy-drop", a.max_accuracy_drop,
+                 "with --prune auto: the top-1 points (on --val) the compiled model may lose "
+                 "against the unpruned float model, quantisation included (default 1.0)");
   app.add_option("--prune-method", a.prune_method,
-                 "structured (default): whole channels, ranked by the norm of their weights; "
+                 "structured (default): whole channels, ranked by --prune-norm; "
                  "unstructured: the smallest-magnitude weights become 0");
   app.add_option("--prune-norm", a.prune_norm,
-                 "channel importance for structured pruning: l1 (default) or l2 norm of the "
-                 "weights producing the channel");
+                 "channel importance for structured pruning: l1 or l2 norm of the weights "
+                 "producing the channel, or data: the error removing it causes in the layers "
+                 "reading it, on --calib data (else --val); default data when there is data, "
+                 "else l1. With data, a removed channel is replaced by its mean, folded into "
+                 "the next layer's bias");
   app.add_option("--prune-scope", a.prune_scope,
                  "unstructured pruning threshold: global (default, one magnitude threshold over "
                  "all layers) or layer (the same fraction in every layer)");

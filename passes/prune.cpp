@@ -26,11 +26,16 @@ void prune(Graph& g, const PassOptions& opts) {
   rec.weight_bytes_before = weight_bytes(g);
   rec.macs_before = total_macs(g);
   if (p.remove_zero_channels) remove_zero_channels(g, &rec);
-  if (p.enabled && p.fraction > 0) {
+  if (p.enabled && (p.fraction > 0 || p.automatic)) {
+    PruneOptions run = p;
+    // Channel statistics of the graph as it is now, shared by every candidate of the search.
+    if (p.method == PruneMethod::Structured && !p.samples.empty())
+      run.input_stats = std::make_shared<InputStats>(measure_input_stats(g, p.samples));
+    if (p.automatic) run.layer_fraction = search_prune_fractions(g, run, &rec);
     if (p.method == PruneMethod::Structured)
-      prune_structured(g, p, &rec);
+      prune_structured(g, run, &rec);
     else
-      prune_unstructured(g, p, &rec);
+      prune_unstructured(g, run, &rec);
   }
   rec.weight_bytes_after = weight_bytes(g);
   rec.macs_after = total_macs(g);
@@ -94,12 +99,21 @@ std::string prune_summary_text(const PruneRecord& r) {
                          num(l.macs_after));
     return s;
   }
-  s += fmt::format("  pruning ({}, {:g}): weights {} -> {} B, nonzero weights {} -> {} "
-                   "(sparsity {}), MACs {} -> {}\n",
-                   r.method, r.fraction, num(r.weight_bytes_before), num(r.weight_bytes_after),
-                   num(r.nonzero_before), num(r.nonzero_after),
-                   percent(r.weights_total - r.nonzero_after, r.weights_total), num(r.macs_before),
-                   num(r.macs_after));
+  if (r.automatic) {
+    s += fmt::format("  prune auto ({}): {} candidates evaluated; top-1 {:.2f}% -> {:.2f}% "
+                     "(budget {:g} points); per-layer fraction:\n",
+                     r.method, r.candidates_evaluated, r.top1_before, r.top1_after,
+                     r.max_accuracy_drop);
+    for (const auto& [layer, f] : r.auto_choice)
+      s += fmt::format("    {:<34} {:g}\n", layer.substr(0, 34), f);
+  }
+  s +=
+      fmt::format("  pruning ({}, {}): weights {} -> {} B, nonzero weights {} -> {} "
+                  "(sparsity {}), MACs {} -> {}\n",
+                  r.method, r.automatic ? std::string("auto") : fmt::format("{:g}", r.fraction),
+                  num(r.weight_bytes_before), num(r.weight_bytes_after), num(r.nonzero_before),
+                  num(r.nonzero_after), percent(r.weights_total - r.nonzero_after, r.weights_total),
+                  num(r.macs_before), num(r.macs_after));
   s += fmt::format("    {:<34} {:>12} {:>9} {:>21} {:>23}\n", "layer", "channels", "sparsity",
                    "weights", "MACs");
   for (const PrunedLayer& l : r.layers) {
@@ -110,6 +124,11 @@ std::string prune_summary_text(const PruneRecord& r) {
                      fmt::format("{} -> {}", num(l.weights_before), num(l.weights_after)),
                      fmt::format("{} -> {}", num(l.macs_before), num(l.macs_after)));
   }
+  if (r.mean_compensated)
+    s += fmt::format("    {} removed channel{} replaced by {} mean on the sample data (in the next "
+                     "layer's bias)\n",
+                     r.mean_compensated, r.mean_compensated == 1 ? "" : "s",
+                     r.mean_compensated == 1 ? "its" : "their");
   for (const std::string& u : r.unprunable) s += "    kept: " + u + "\n";
   return s;
 }
@@ -139,7 +158,18 @@ std::string prune_report_json(const PruneRecord& r) {
   s += "],\n    \"unprunable\": [";
   for (size_t i = 0; i < r.unprunable.size(); ++i)
     s += (i ? ", " : "") + json_string(r.unprunable[i]);
-  return s + "]}";
+  s += fmt::format("],\n    \"mean_compensated\": {}", r.mean_compensated);
+  if (r.automatic) {
+    s += fmt::format(",\n    \"auto\": {{\"max_accuracy_drop\": {}, \"top1_before\": {}, "
+                     "\"top1_after\": {}, \"candidates_evaluated\": {}, \"fractions\": {{",
+                     r.max_accuracy_drop, r.top1_before / 100.0, r.top1_after / 100.0,
+                     r.candidates_evaluated);
+    for (size_t i = 0; i < r.auto_choice.size(); ++i)
+      s += fmt::format("{}{}: {}", i ? ", " : "", json_string(r.auto_choice[i].first),
+                       r.auto_choice[i].second);
+    s += "}}";
+  }
+  return s + "}";
 }
 
 } // namespace tinyc

@@ -2,8 +2,11 @@
 // weights (unstructured), and removing channels an already-sparse model computes as zeros.
 #pragma once
 
+#include "prune_data.h"
+
 #include "../compiler/ir.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,7 +15,9 @@
 namespace tinyc {
 
 enum class PruneMethod { Structured, Unstructured };
-enum class PruneNorm { L1, L2 };
+// How structured pruning ranks channels: the norm of the weights producing a channel, or Data:
+// the error removing it causes in the layers reading it, measured on sample data.
+enum class PruneNorm { L1, L2, Data };
 
 // What one layer (a node owning output channels or weights) looked like before and after.
 struct PrunedLayer {
@@ -39,6 +44,13 @@ struct PruneRecord {
   int64_t weights_total = 0;                               // weights of the layers after
   int64_t macs_before = 0, macs_after = 0;
   std::vector<std::string> unprunable; // why groups of channels were left alone
+  int mean_compensated = 0;            // removed channels replaced by their mean in a bias
+  // --prune auto: the budget, the accuracy it kept, and the fraction chosen per layer.
+  bool automatic = false;
+  double max_accuracy_drop = 0; // points of top-1
+  double top1_before = 0, top1_after = 0;
+  int candidates_evaluated = 0;
+  std::vector<std::pair<std::string, double>> auto_choice; // layer name -> fraction
   // Bookkeeping while pruning, keyed by a layer's output value name: the original index of
   // each current channel, and the original indices removed so far.
   std::map<std::string, std::vector<int64_t>> channel_origin, removed_channels;
@@ -50,9 +62,23 @@ struct PruneOptions {
   PruneMethod method = PruneMethod::Structured;
   PruneNorm norm = PruneNorm::L1;
   bool per_layer = false; // unstructured: one threshold per layer instead of a global one
-  // Structured: fraction for the channel group fed by the named layer (overrides `fraction`;
-  // a group fed by several layers takes the smallest of theirs).
+  // Fraction for the named layer (overrides `fraction`; unstructured: per-layer threshold;
+  // structured: the channel group fed by the layer, which takes the smallest fraction of the
+  // layers feeding it).
   std::map<std::string, double> layer_fraction;
+  // Sample inputs (g.inputs order) for --prune-norm data and for replacing a removed channel
+  // by its mean in the next layer's bias; empty: weight norms only, no compensation.
+  std::vector<std::vector<TensorData>> samples;
+  std::shared_ptr<const InputStats> input_stats; // measured on `samples` by the pass
+  // --prune auto: per-layer fractions searched on validation data (val, labels) to keep top-1
+  // within max_accuracy_drop points of the unpruned model. `finish` runs the passes after
+  // pruning on a candidate (quantisation), so the budget holds for the model as compiled.
+  bool automatic = false;
+  double max_accuracy_drop = 1.0;
+  std::vector<std::vector<TensorData>> val;
+  std::vector<int64_t> labels;
+  std::function<void(Graph&)> finish;
+  std::function<void(const std::string&)> progress;
   bool remove_zero_channels = true;    // channels whose output is constantly 0 (no flag needed)
   std::shared_ptr<PruneRecord> record; // out: filled by the pass when set
 };
@@ -62,6 +88,10 @@ struct PruneOptions {
 int remove_zero_channels(Graph& g, PruneRecord* rec = nullptr);
 int prune_structured(Graph& g, const PruneOptions& opts, PruneRecord* rec = nullptr);
 int64_t prune_unstructured(Graph& g, const PruneOptions& opts, PruneRecord* rec = nullptr);
+// --prune auto: the per-layer fractions (layer name -> fraction) of the most compressed model
+// the search found within the accuracy budget; records the choice in rec.
+std::map<std::string, double> search_prune_fractions(const Graph& g, const PruneOptions& opts,
+                                                     PruneRecord* rec = nullptr);
 
 // Summary lines after compiling, and the report's "pruning" member.
 std::string prune_summary_text(const PruneRecord& r);

@@ -26,13 +26,17 @@ static int64_t node_macs(const Graph& g, const Node& n) {
   }
 }
 
+std::string layer_name(const Graph& g, const Node& n) {
+  return n.name.empty() ? g.val(n.output(0)).name : n.name;
+}
+
 std::vector<PrunedLayer> measure_layers(const Graph& g) {
   std::vector<PrunedLayer> layers;
   for (const Node& n : g.nodes) {
     if (!has_weights(g, n)) continue;
     PrunedLayer l;
     l.output = g.val(n.output(0)).name;
-    l.name = n.name.empty() ? l.output : n.name;
+    l.name = layer_name(g, n);
     l.op_type = n.op_type;
     const TensorData w = weight_values(g, n.input(1));
     l.channels_before = w.shape[size_t(weight_out_axis(n))];

@@ -5,6 +5,9 @@
 
 namespace tinyc {
 
+// How pruning names a layer: its node's name, or its output's when the node has none.
+std::string layer_name(const Graph& g, const Node& n);
+
 // The layers that hold weights (Conv, Gemm, MatMul with constant float weights), measured now.
 std::vector<PrunedLayer> measure_layers(const Graph& g);
 // Bytes of the float constants the nodes read, each once.

@@ -3,6 +3,7 @@
 // weights producing them) or, without being asked, those the model computes as constant 0.
 #include "channel_groups.h"
 #include "prune.h"
+#include "prune_data.h"
 #include "prune_stats.h"
 
 #include "../compiler/diagnostics.h"
@@ -343,21 +344,33 @@ int remove_zero_channels(Graph& g, PruneRecord* rec) {
 int prune_structured(Graph& g, const PruneOptions& opts, PruneRecord* rec) {
   ChannelGroups cg = analyze_channels(g);
   if (cg.producers.empty()) return 0;
+  const InputStats* stats = opts.input_stats.get();
   // Importance of a channel: the norms of the weight rows producing it, summed over the
-  // producers that feed it (both sides of an Add).
+  // producers that feed it (both sides of an Add); or the error its removal causes in the
+  // layers reading it, on the sample data.
   std::map<int, double> score;
+  if (opts.norm == PruneNorm::Data && stats) score = data_scores(g, cg, *stats);
+  const bool by_data = !score.empty();
+  double most = 0;
+  for (const auto& [cls, s] : score) most = std::max(most, s);
   std::map<int, double> group_fraction; // group root -> fraction (per-layer overrides)
   for (int i : cg.producers) {
     const Node& n = g.nodes[size_t(i)];
     const int out = n.output(0);
     const TensorData w = weight_values(g, n.input(1));
     for (int64_t c = 0; c < cg.channels[size_t(out)]; ++c) {
+      const int cls = cg.atom_at(out, c);
+      if (by_data) {
+        // A channel no measured layer reads is ranked as the most important (kept).
+        score.emplace(cls, 2 * most + 1);
+        continue;
+      }
       double s = 0;
       for_row(w, n, c,
-              [&](float x) { s += opts.norm == PruneNorm::L1 ? std::fabs(x) : double(x) * x; });
-      score[cg.atom_at(out, c)] += opts.norm == PruneNorm::L1 ? s : std::sqrt(s);
+              [&](float x) { s += opts.norm == PruneNorm::L2 ? double(x) * x : std::fabs(x); });
+      score[cls] += opts.norm == PruneNorm::L2 ? std::sqrt(s) : s;
     }
-    auto it = opts.layer_fraction.find(n.name);
+    auto it = opts.layer_fraction.find(layer_name(g, n));
     if (it != opts.layer_fraction.end()) {
       auto [gf, fresh] = group_fraction.emplace(cg.group(out), it->second);
       if (!fresh) gf->second = std::min(gf->second, it->second);
@@ -373,6 +386,12 @@ int prune_structured(Graph& g, const PruneOptions& opts, PruneRecord* rec) {
     const int64_t count = int64_t(std::floor(f * double(gc.classes.size()) + 1e-9));
     const auto chosen = choose(gc, score, count, [](int) { return true; });
     classes.insert(classes.end(), chosen.begin(), chosen.end());
+  }
+  if (stats && !classes.empty()) {
+    std::vector<bool> removed(cg.atom_parent.size(), false);
+    for (int c : classes) removed[size_t(c)] = true;
+    const int n = compensate_with_means(g, cg, removed, *stats);
+    if (rec) rec->mean_compensated += n;
   }
   return apply(g, cg, classes, rec);
 }

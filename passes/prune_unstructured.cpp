@@ -2,6 +2,7 @@
 // become 0 (one threshold over all of them, or one per layer). Shapes stay as they are: the
 // saving comes from sparse kernels and compression, not from smaller tensors.
 #include "prune.h"
+#include "prune_stats.h"
 
 #include <algorithm>
 #include <cmath>
@@ -57,13 +58,17 @@ int64_t prune_unstructured(Graph& g, const PruneOptions& opts, PruneRecord*) {
     for (int64_t i = 0; i < tensors[l].size(); ++i)
       per_layer[l].push_back({std::fabs(tensors[l].data<float>()[i]), order++, l, i});
   int64_t newly = 0;
-  auto count_of = [&](size_t n) { return int64_t(std::floor(opts.fraction * double(n) + 1e-9)); };
-  if (opts.per_layer) {
-    for (auto& ws : per_layer) newly += zero_smallest(ws, count_of(ws.size()), tensors);
+  auto count_of = [&](size_t n, double f) { return int64_t(std::floor(f * double(n) + 1e-9)); };
+  if (opts.per_layer || !opts.layer_fraction.empty()) {
+    for (size_t l = 0; l < layers.size(); ++l) {
+      auto it = opts.layer_fraction.find(layer_name(g, g.nodes[size_t(layers[l])]));
+      const double f = it != opts.layer_fraction.end() ? it->second : opts.fraction;
+      newly += zero_smallest(per_layer[l], count_of(per_layer[l].size(), f), tensors);
+    }
   } else {
     std::vector<Weight> all;
     for (auto& ws : per_layer) all.insert(all.end(), ws.begin(), ws.end());
-    newly += zero_smallest(all, count_of(all.size()), tensors);
+    newly += zero_smallest(all, count_of(all.size(), opts.fraction), tensors);
   }
   // New constants: the old ones may be shared with nodes that are not pruned.
   for (size_t l = 0; l < layers.size(); ++l) {

@@ -2,14 +2,15 @@
 """End-to-end test of pruning on one example model:
 
     e2e_prune.py --tinyc build/tinyc --model-dir models/mnist_cnn --work DIR \
-        [--fraction 0.5] [--method structured|unstructured] [--int8]
+        [--fraction 0.5|auto [--max-drop D]] [--method structured|unstructured] [--int8]
 
 - compiles MODEL_DIR/model.onnx with `--prune FRACTION` (and `--quantize int8 --calib
   MODEL_DIR/calib.npy` with --int8), `--val test_x.npy test_y.npy` and `--report`, and reads
   the "pruning" section: weights bytes, MACs and top-1 before and after pruning (tinyc's
   reference evaluator);
 - checks that structured pruning shrank weights and MACs (unstructured: that the sparsity
-  was reached);
+  was reached); with `--fraction auto`, that the search pruned something and kept the
+  compiled model's top-1 within D points of the unpruned float model;
 - builds the generated code on the host (g++ -fsanitize=address,undefined), runs every
   held-out sample and requires its top-1 to be the evaluator's figure for the pruned model
   (so the code computes what was measured).
@@ -35,9 +36,12 @@ SKIP = 77
 BAD_OPTIONS = [
     (["--prune", "1.2"], "from 0 to 0.95"),
     (["--prune", "half"], "from 0 to 0.95"),
-    (["--prune", "auto"], "not supported yet"),
+    (["--prune", "auto"], "add --val"),
+    (["--max-accuracy-drop", "1"], "need --prune FRACTION or --prune auto"),
+    (["--prune", "0.5", "--max-accuracy-drop", "1"], "needs --prune auto"),
+    (["--prune", "0.5", "--prune-norm", "data"], "add --calib"),
     (["--prune", "0.5", "--prune-method", "random"], "not supported (structured or unstructured)"),
-    (["--prune", "0.5", "--prune-norm", "l3"], "not supported (l1 or l2)"),
+    (["--prune", "0.5", "--prune-norm", "l3"], "not supported (l1, l2 or data)"),
     (["--prune-method", "structured"], "need --prune FRACTION"),
     (["--prune", "0.5", "--prune-method", "unstructured", "--prune-norm", "l2"], "structured only"),
 ]
@@ -94,6 +98,27 @@ def check_zero_channels(tinyc, work):
     return ok
 
 
+def check_auto(pr, max_drop, method):
+    """The search's record: a fraction per layer, something pruned, top-1 within budget."""
+    auto = pr.get("auto")
+    if not auto or not auto["fractions"]:
+        print("  the report has no per-layer choice of --prune auto")
+        return False
+    print("  auto: " + ", ".join(f"{k} {v:g}" for k, v in auto["fractions"].items()) +
+          f" ({auto['candidates_evaluated']} candidates)")
+    ok = True
+    smaller = (pr["macs_after"] < pr["macs_before"] if method == "structured"
+               else pr["nonzero_weights_after"] < pr["nonzero_weights_before"])
+    if not smaller:
+        print("  --prune auto pruned nothing")
+        ok = False
+    drop = 100 * (pr["top1_before"] - pr["top1_after"])
+    if drop > max_drop + 1e-9:
+        print(f"  top-1 dropped {drop:.2f} points, over the budget of {max_drop:g}")
+        ok = False
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tinyc", required=True)
@@ -102,6 +127,7 @@ def main():
     ap.add_argument("--fraction", default="0.5")
     ap.add_argument("--method", default="structured", choices=["structured", "unstructured"])
     ap.add_argument("--int8", action="store_true")
+    ap.add_argument("--max-drop", default="2", help="--max-accuracy-drop with --fraction auto")
     a = ap.parse_args()
 
     model_dir = os.path.abspath(a.model_dir)
@@ -120,6 +146,8 @@ def main():
     cmd = [a.tinyc, os.path.join(model_dir, "model.onnx"), "-o", cpp, "--name", name,
            "--prune", a.fraction, "--prune-method", a.method,
            "--val", x_path, y_path, "--report", report]
+    if a.fraction == "auto":
+        cmd += ["--max-accuracy-drop", a.max_drop]
     if a.int8:
         cmd += ["--quantize", "int8", "--calib", os.path.join(model_dir, "calib.npy")]
     print(f"e2e prune {label} ({variant}): " + " ".join(cmd[1:]))
@@ -139,7 +167,9 @@ def main():
           f"MACs {totals['macs']}")
     print(f"  evaluator top-1 on {pr['samples']} held-out samples: before {100 * pr['top1_before']:.2f}%, "
           f"after {100 * pr['top1_after']:.2f}%")
-    f = float(a.fraction)
+    if a.fraction == "auto":
+        ok &= check_auto(pr, float(a.max_drop), a.method)
+    f = 0.0 if a.fraction == "auto" else float(a.fraction)
     if a.method == "structured" and f >= 0.25:
         if not (pr["macs_after"] < pr["macs_before"] and pr["weights_bytes_after"] < pr["weights_bytes_before"]):
             print("  structured pruning did not shrink weights and MACs")
