@@ -269,6 +269,9 @@ def render(figs, models, args, elapsed):
         flags = " ".join(tinyc_flags(r[2], "models/MODEL"))
         tinyc_cmd = "tinyc models/MODEL/model.onnx" + (" " + flags if flags else "")
         out.append(f"{ROW_IDS.index(r[0]) + 1}. {r[1]}: `{tinyc_cmd}`")
+    if "int8_auto" in args.rows:
+        out += ["", "The auto row chooses its per-layer fractions on the same held-out samples "
+                "(`--val`) its top-1 is measured on, so that top-1 is optimistic for unseen data."]
     for model in models:
         out += ["", f"## {model}", ""] + model_table([f for f in figs if f["model"] == model], notes)
     out += ["", "## Targets", "",
