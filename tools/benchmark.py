@@ -376,14 +376,19 @@ def targets_table(figs):
     return rows
 
 
+def arm_gcc_version():
+    if not run_cortexm.shutil.which("arm-none-eabi-gcc"):
+        return "missing"
+    return subprocess.run(["arm-none-eabi-gcc", "-dumpversion"], capture_output=True, text=True).stdout.strip()
+
+
 def render(figs, notes_extra, args, elapsed):
     notes = Notes()
     main = main_table(figs, notes)
     targets = targets_table(figs)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cmd = "tools/benchmark.py" + "".join(" " + shlex.quote(a) for a in args.argv)
-    gcc = subprocess.run(["arm-none-eabi-gcc", "-dumpversion"], capture_output=True, text=True).stdout.strip() \
-        if run_cortexm.shutil.which("arm-none-eabi-gcc") else "missing"
+    gcc = arm_gcc_version()
     out = [
         "# tinyc benchmark: float vs int8",
         "",

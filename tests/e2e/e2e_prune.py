@@ -3,6 +3,7 @@
 
     e2e_prune.py --tinyc build/tinyc --model-dir models/mnist_cnn --work DIR \
         [--fraction 0.5|auto [--max-drop D]] [--method structured|unstructured] [--int8]
+        [--m4 N]
 
 - compiles MODEL_DIR/model.onnx with `--prune FRACTION` (and `--quantize int8 --calib
   MODEL_DIR/calib.npy` with --int8), `--val test_x.npy test_y.npy` and `--report`, and reads
@@ -13,7 +14,12 @@
   compiled model's top-1 within D points of the unpruned float model;
 - builds the generated code on the host (g++ -fsanitize=address,undefined), runs every
   held-out sample and requires its top-1 to be the evaluator's figure for the pruned model
-  (so the code computes what was measured).
+  (so the code computes what was measured);
+- with --m4 N: builds it for Cortex-M4 (arm-none-eabi-g++), runs the first N samples under
+  QEMU and compares with the host build: int8 outputs must be bit-identical; float outputs
+  within 1e-5 of the sample's largest output magnitude, and when they are not bit-identical a
+  -ffp-contract=off build must be (arm-none-eabi-g++ contracts float multiply-adds into FMAs,
+  the x86-64 host does not; the rule of e2e_quant.py).
 Exit 77 (skipped) when a tool is missing.
 """
 import argparse
@@ -30,6 +36,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import run_cortexm  # noqa: E402
 
 SKIP = 77
+FLOAT_RTOL = 1e-5  # float M4 vs host, relative to each sample's largest output magnitude
 
 
 # Bad option values: one clear error line each, exit 1.
@@ -119,6 +126,41 @@ def check_auto(pr, max_drop, method):
     return ok
 
 
+def bits(a):
+    return np.ascontiguousarray(a).view(np.uint8).reshape(len(a), -1)
+
+
+def run_m4(cpp, x, host_out, int8, work):
+    """Runs x on Cortex-M4 under QEMU and compares with the host outputs; returns ok."""
+    r = run_cortexm.build_and_run(cpp, [x], "m4", work=os.path.join(work, "m4"))
+    out = np.stack([o[0].reshape(-1) for o in r["outputs"]])
+    instr = r["instructions"]
+    print(f"  Cortex-M4 (QEMU) on {len(out)} samples: {sum(instr) / len(instr):.0f} instructions "
+          f"per inference, model flash {r['sizes']['model']['flash']} B")
+    same = (bits(out) == bits(host_out)).all(1)
+    if same.all():
+        print(f"  M4 vs host: bit-identical on {len(out)} samples")
+        return True
+    diff = np.abs(out.astype(np.float64) - host_out.astype(np.float64))
+    scale = np.abs(host_out.astype(np.float64)).max(1, keepdims=True)
+    worst = float((diff / np.maximum(scale, 1e-30)).max())
+    print(f"  M4 vs host: {int((~same).sum())} of {len(out)} samples differ, max |diff| "
+          f"{diff.max():.3g} ({worst:.2g} of the sample's largest output)")
+    if int8:
+        print("  int8 outputs must be bit-identical")
+        return False
+    ok = worst <= FLOAT_RTOL
+    if not ok:
+        print(f"  float outputs differ by more than {FLOAT_RTOL:g} relative")
+    r2 = run_cortexm.build_and_run(cpp, [x], "m4", work=os.path.join(work, "m4_nofma"),
+                                   extra_flags=["-ffp-contract=off"])
+    out2 = np.stack([o[0].reshape(-1) for o in r2["outputs"]])
+    same2 = (bits(out2) == bits(host_out)).all()
+    print("  M4 built with -ffp-contract=off vs host: " +
+          ("bit-identical (the difference is FMA contraction)" if same2 else "still DIFFERENT"))
+    return ok and bool(same2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tinyc", required=True)
@@ -128,6 +170,8 @@ def main():
     ap.add_argument("--method", default="structured", choices=["structured", "unstructured"])
     ap.add_argument("--int8", action="store_true")
     ap.add_argument("--max-drop", default="2", help="--max-accuracy-drop with --fraction auto")
+    ap.add_argument("--m4", type=int, default=0, metavar="N",
+                    help="also run the first N samples on Cortex-M4 (QEMU) against the host build")
     a = ap.parse_args()
 
     model_dir = os.path.abspath(a.model_dir)
@@ -190,6 +234,8 @@ def main():
             print(f"  the generated code's accuracy differs from the evaluator's: "
                   f"{100 * top1:.2f}% vs {100 * pr['top1_after']:.2f}%")
             ok = False
+        if a.m4 > 0:
+            ok &= run_m4(cpp, x[:a.m4], out[:a.m4], a.int8, work)
     except run_cortexm.ToolMissing as e:
         print(f"SKIPPED: {e}")
         return SKIP
