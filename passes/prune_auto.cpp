@@ -11,6 +11,8 @@
 //    top-1 on the labels stays within the budget, measured on the model as it will be
 //    compiled (quantised too, when asked), since the loss of layers pruned together and of
 //    quantisation is not the sum of the parts.
+// 4. Refinement: from there, single-layer steps the sequence did not take, kept while the
+//    budget holds.
 #include "prune.h"
 #include "prune_stats.h"
 
@@ -233,7 +235,39 @@ std::map<std::string, double> search_prune_fractions(const Graph& g, const Prune
       hi = mid - 1;
     }
   }
-  const std::map<std::string, double> chosen = fractions_of(units, sequence[lo], steps);
+  // 4. Refinement: the sequence's next move broke the budget, but another layer's next step
+  //    may still fit. Tried in order of efficiency, a bounded number of times.
+  std::vector<size_t> state = sequence[lo];
+  for (size_t tries = 0; tries < 2 * units.size() && lo < sequence.size() - 1;) {
+    std::vector<std::pair<double, std::pair<size_t, size_t>>> moves; // -efficiency, (u, k)
+    for (size_t u = 0; u < units.size(); ++u)
+      for (size_t k = state[u] + 1; k < steps.size(); ++k) {
+        if (!units[u].usable[k]) continue;
+        const double saved = units[u].cost[state[u]] - units[u].cost[k];
+        const double worse = std::max(units[u].err[k] - units[u].err[state[u]], 1e-9);
+        if (saved > 0) moves.push_back({-saved / worse, {u, k}});
+        break; // the next usable step of each layer only
+      }
+    std::sort(moves.begin(), moves.end());
+    bool moved = false;
+    for (const auto& [eff, m] : moves) {
+      if (tries++ >= 2 * units.size()) break;
+      std::vector<size_t> next = state;
+      next[m.first] = m.second;
+      const double t =
+          search.final_top1(search.prune_with(fractions_of(units, next, steps)).graph, nullptr);
+      say(fmt::format("refining: {} to {:g}: top-1 {:.2f}%", units[m.first].layers.at(0),
+                      steps[m.second], t));
+      if (unpruned - t <= opts.max_accuracy_drop + 1e-9) {
+        state = next;
+        top1_lo = t;
+        moved = true;
+        break;
+      }
+    }
+    if (!moved) break;
+  }
+  const std::map<std::string, double> chosen = fractions_of(units, state, steps);
   if (rec) {
     rec->automatic = true;
     rec->max_accuracy_drop = opts.max_accuracy_drop;
@@ -245,7 +279,7 @@ std::map<std::string, double> search_prune_fractions(const Graph& g, const Prune
     for (size_t u = 0; u < units.size(); ++u)
       if (std::count(units[u].usable.begin() + 1, units[u].usable.end(), true) > 0)
         for (const std::string& l : units[u].layers)
-          rec->auto_choice.emplace_back(l, steps[sequence[lo][u]]);
+          rec->auto_choice.emplace_back(l, steps[state[u]]);
   }
   return chosen;
 }
