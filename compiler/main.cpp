@@ -29,7 +29,7 @@ struct Args {
   std::vector<std::string> calib, val;
   double calib_percentile = 99.99;
   bool quantize_all_ops = false;
-  std::string prune, prune_method, prune_norm, prune_scope;
+  std::string prune, prune_method, prune_norm, prune_scope, prune_compensate;
   double max_accuracy_drop = -1; // -1: not given
   bool keep_zero_channels = false;
   bool list_ops = false, print_pipeline = false, quiet = false;
@@ -110,9 +110,9 @@ void prune_options(const Args& a, CompileOptions& opts) {
   p.remove_zero_channels = !a.keep_zero_channels;
   if (a.prune.empty()) {
     if (!a.prune_method.empty() || !a.prune_norm.empty() || !a.prune_scope.empty() ||
-        a.max_accuracy_drop >= 0)
-      fail("--prune-method, --prune-norm, --prune-scope and --max-accuracy-drop need --prune "
-           "FRACTION or --prune auto");
+        !a.prune_compensate.empty() || a.max_accuracy_drop >= 0)
+      fail("--prune-method, --prune-norm, --prune-scope, --prune-compensate and "
+           "--max-accuracy-drop need --prune FRACTION or --prune auto");
     return;
   }
   p.enabled = true;
@@ -160,6 +160,20 @@ void prune_options(const Args& a, CompileOptions& opts) {
     p.norm = PruneNorm::Data;
   else
     fail("--prune-norm {} is not supported (l1, l2 or data)", a.prune_norm);
+  if (a.prune_compensate.empty() || a.prune_compensate == "refit")
+    p.compensate = PruneCompensation::Refit;
+  else if (a.prune_compensate == "mean")
+    p.compensate = PruneCompensation::Mean;
+  else if (a.prune_compensate == "none")
+    p.compensate = PruneCompensation::None;
+  else
+    fail("--prune-compensate {} is not supported (refit, mean or none)", a.prune_compensate);
+  if (!a.prune_compensate.empty() && p.method != PruneMethod::Structured)
+    fail("--prune-compensate applies to --prune-method structured only");
+  if (!a.prune_compensate.empty() && a.prune_compensate != "none" && !data)
+    fail("--prune-compensate {} measures the removed channels on sample data: add --calib "
+         "FILE.npy or --val X.npy Y.npy",
+         a.prune_compensate);
   if (p.norm == PruneNorm::Data && !data)
     fail("--prune-norm data measures channels on sample data: add --calib FILE.npy or --val X.npy "
          "Y.npy");
@@ -402,8 +416,12 @@ int main(int argc, char** argv) {
                  "channel importance for structured pruning: l1 or l2 norm of the weights "
                  "producing the channel, or data: the error removing it causes in the layers "
                  "reading it, on --calib data (else --val); default data when there is data, "
-                 "else l1. With data, a removed channel is replaced by its mean, folded into "
-                 "the next layer's bias");
+                 "else l1");
+  app.add_option("--prune-compensate", a.prune_compensate,
+                 "what stands in for removed channels in the layers reading them, measured on "
+                 "--calib data (else --val): refit (default: those layers' kept weights and "
+                 "bias are refit by least squares to reproduce their original outputs), mean "
+                 "(each removed channel's mean goes into their bias) or none. Without data: none");
   app.add_option("--prune-scope", a.prune_scope,
                  "unstructured pruning threshold: global (default, one magnitude threshold over "
                  "all layers) or layer (the same fraction in every layer)");

@@ -29,8 +29,11 @@ void prune(Graph& g, const PassOptions& opts) {
   if (p.enabled && (p.fraction > 0 || p.automatic)) {
     PruneOptions run = p;
     // Channel statistics of the graph as it is now, shared by every candidate of the search.
-    if (p.method == PruneMethod::Structured && !p.samples.empty())
+    if (p.method == PruneMethod::Structured && !p.samples.empty()) {
       run.input_stats = std::make_shared<InputStats>(measure_input_stats(g, p.samples));
+      if (p.compensate == PruneCompensation::Refit)
+        run.layer_grams = std::make_shared<LayerGrams>(measure_layer_grams(g, p.samples));
+    }
     if (p.automatic) run.layer_fraction = search_prune_fractions(g, run, &rec);
     if (p.method == PruneMethod::Structured)
       prune_structured(g, run, &rec);
@@ -124,6 +127,10 @@ std::string prune_summary_text(const PruneRecord& r) {
                      fmt::format("{} -> {}", num(l.weights_before), num(l.weights_after)),
                      fmt::format("{} -> {}", num(l.macs_before), num(l.macs_after)));
   }
+  if (r.layers_refit)
+    s += fmt::format("    {} layer{} reading removed channels refit by least squares on the sample "
+                     "data\n",
+                     r.layers_refit, r.layers_refit == 1 ? "" : "s");
   if (r.mean_compensated)
     s += fmt::format("    {} removed channel{} replaced by {} mean on the sample data (in the next "
                      "layer's bias)\n",
@@ -158,7 +165,8 @@ std::string prune_report_json(const PruneRecord& r) {
   s += "],\n    \"unprunable\": [";
   for (size_t i = 0; i < r.unprunable.size(); ++i)
     s += (i ? ", " : "") + json_string(r.unprunable[i]);
-  s += fmt::format("],\n    \"mean_compensated\": {}", r.mean_compensated);
+  s += fmt::format("],\n    \"mean_compensated\": {}, \"layers_refit\": {}", r.mean_compensated,
+                   r.layers_refit);
   if (r.automatic) {
     s += fmt::format(",\n    \"auto\": {{\"max_accuracy_drop\": {}, \"top1_before\": {}, "
                      "\"top1_after\": {}, \"candidates_evaluated\": {}, \"fractions\": {{",

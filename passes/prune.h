@@ -3,6 +3,7 @@
 #pragma once
 
 #include "prune_data.h"
+#include "prune_reconstruct.h"
 
 #include "../compiler/ir.h"
 
@@ -18,6 +19,9 @@ enum class PruneMethod { Structured, Unstructured };
 // How structured pruning ranks channels: the norm of the weights producing a channel, or Data:
 // the error removing it causes in the layers reading it, measured on sample data.
 enum class PruneNorm { L1, L2, Data };
+// What replaces the removed channels in the layers reading them (needs sample data): nothing,
+// their mean (in the bias), or a least-squares refit of the readers' kept weights and bias.
+enum class PruneCompensation { None, Mean, Refit };
 
 // What one layer (a node owning output channels or weights) looked like before and after.
 struct PrunedLayer {
@@ -45,6 +49,7 @@ struct PruneRecord {
   int64_t macs_before = 0, macs_after = 0;
   std::vector<std::string> unprunable; // why groups of channels were left alone
   int mean_compensated = 0;            // removed channels replaced by their mean in a bias
+  int layers_refit = 0; // layers whose kept inputs were refit by least squares on sample data
   // --prune auto: the budget, the accuracy it kept, and the fraction chosen per layer.
   bool automatic = false;
   double max_accuracy_drop = 0; // points of top-1
@@ -69,7 +74,9 @@ struct PruneOptions {
   // Sample inputs (g.inputs order) for --prune-norm data and for replacing a removed channel
   // by its mean in the next layer's bias; empty: weight norms only, no compensation.
   std::vector<std::vector<TensorData>> samples;
+  PruneCompensation compensate = PruneCompensation::Refit;
   std::shared_ptr<const InputStats> input_stats; // measured on `samples` by the pass
+  std::shared_ptr<const LayerGrams> layer_grams; // the same, for least-squares reconstruction
   // --prune auto: per-layer fractions searched on validation data (val, labels) to keep top-1
   // within max_accuracy_drop points of the unpruned model. `finish` runs the passes after
   // pruning on a candidate (quantisation), so the budget holds for the model as compiled.

@@ -26,7 +26,10 @@ std::map<int, int> reading_layers(const Graph& g) {
     const Node& n = g.nodes[i];
     if (!n.domain.empty() || n.input(0) < 0 || n.input(1) < 0) continue;
     if (!is_constant_weight(g, n.input(1))) continue;
-    if (feature_count(n, g.val(n.input(0)).shape) > 0) out[int(i)] = n.input(0);
+    const int64_t f = feature_count(n, g.val(n.input(0)).shape);
+    // A depthwise conv carries its input channel through: the layers after it read it.
+    if (n.op_type == "Conv" && n.attr_i("group", 1) > 1 && n.attr_i("group", 1) == f) continue;
+    if (f > 0) out[int(i)] = n.input(0);
   }
   return out;
 }
@@ -162,11 +165,12 @@ std::map<int, double> data_scores(const Graph& g, ChannelGroups& cg, const Input
 }
 
 int compensate_with_means(Graph& g, ChannelGroups& cg, const std::vector<bool>& removed,
-                          const InputStats& stats) {
+                          const InputStats& stats, const std::set<std::string>& skip) {
   std::map<int, bool> compensated;
   for (const auto& [i, x] : reading_layers(g)) {
     if (!cg.tracked(x)) continue;
     Node& n = g.nodes[size_t(i)];
+    if (skip.count(g.val(n.output(0)).name)) continue;
     auto st = stats.find(g.val(x).name);
     const int64_t nf = feature_count(n, g.val(x).shape);
     if (st == stats.end() || int64_t(st->second.mean.size()) != nf ||

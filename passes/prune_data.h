@@ -6,6 +6,7 @@
 #include "channel_groups.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ std::map<int, double> data_scores(const Graph& g, ChannelGroups& cg, const Input
 
 // Adds mean(feature) * weights of every removed class to the biases of the Conv/Gemm layers
 // reading it (before remove_channels). Returns the number of classes compensated.
+// Layers whose output name is in `skip` are left alone.
 int compensate_with_means(Graph& g, ChannelGroups& cg, const std::vector<bool>& removed,
-                          const InputStats& stats);
+                          const InputStats& stats, const std::set<std::string>& skip = {});
 
 } // namespace tinyc

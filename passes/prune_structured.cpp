@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <set>
 
 namespace tinyc {
 
@@ -387,11 +388,20 @@ int prune_structured(Graph& g, const PruneOptions& opts, PruneRecord* rec) {
     const auto chosen = choose(gc, score, count, [](int) { return true; });
     classes.insert(classes.end(), chosen.begin(), chosen.end());
   }
-  if (stats && !classes.empty()) {
+  if ((stats || opts.layer_grams) && !classes.empty()) {
     std::vector<bool> removed(cg.atom_parent.size(), false);
     for (int c : classes) removed[size_t(c)] = true;
-    const int n = compensate_with_means(g, cg, removed, *stats);
-    if (rec) rec->mean_compensated += n;
+    // Readers refit by least squares need no mean; the others get it.
+    std::set<std::string> refit;
+    if (opts.layer_grams && opts.compensate == PruneCompensation::Refit)
+      refit = reconstruct_readers(g, cg, removed, *opts.layer_grams);
+    const int n = stats && opts.compensate != PruneCompensation::None
+                      ? compensate_with_means(g, cg, removed, *stats, refit)
+                      : 0;
+    if (rec) {
+      rec->mean_compensated += n;
+      rec->layers_refit += int(refit.size());
+    }
   }
   return apply(g, cg, classes, rec);
 }

@@ -278,3 +278,55 @@ TEST_CASE("--prune auto needs labelled validation data") {
   o.automatic = true;
   CHECK_THROWS_WITH(search_prune_fractions(g, o), Catch::Contains("--val"));
 }
+
+TEST_CASE("least-squares refit: a removed channel the kept ones can express costs nothing") {
+  // conv1's channel 3 computes exactly twice channel 2 (Relu is positively homogeneous), so
+  // conv2 and the Gemm can read 2 * channel 2 instead; the mean cannot stand in for it.
+  Graph g = two_layers();
+  for (Node& n : g.nodes)
+    if (n.name == "conv1") {
+      TensorData w = *g.val(n.input(1)).constant, b = *g.val(n.input(2)).constant;
+      for (int i = 0; i < 3; ++i) w.data<float>()[3 * 3 + i] = 2 * w.data<float>()[2 * 3 + i];
+      b.data<float>()[3] = 2 * b.data<float>()[2];
+      n.inputs[1] = g.add_constant("w1_twice", w);
+      n.inputs[2] = g.add_constant("b1_twice", b);
+    }
+  const auto xs = samples(12, 40);
+  PruneOptions o;
+  o.enabled = true;
+  o.input_stats = std::make_shared<InputStats>(measure_input_stats(g, xs));
+  o.layer_grams = std::make_shared<LayerGrams>(measure_layer_grams(g, xs));
+  REQUIRE(o.layer_grams->count(g.val(g.nodes[1].output(0)).name) == 1); // conv2
+  auto prune_channel_3 = [&](PruneCompensation c, PruneRecord& rec) {
+    Graph p = g;
+    PruneOptions q = o;
+    q.compensate = c;
+    q.layer_fraction = {{"conv1", 0.25}};
+    q.norm = PruneNorm::Data;
+    InputStats ranked = *o.input_stats;
+    ranked.at("c1").var[0] = 1e9; // channel 0 is constant on this data: keep it
+    ranked.at("c1").var[3] = 0;   // and let the data score remove channel 3
+    q.input_stats = std::make_shared<InputStats>(ranked);
+    prune_structured(p, q, &rec);
+    return p;
+  };
+  PruneRecord r_refit, r_mean;
+  const Graph refit = prune_channel_3(PruneCompensation::Refit, r_refit);
+  const Graph mean = prune_channel_3(PruneCompensation::Mean, r_mean);
+  REQUIRE(r_refit.removed_channels["c1"] == std::vector<int64_t>{3});
+  REQUIRE(r_mean.removed_channels["c1"] == std::vector<int64_t>{3});
+  CHECK(r_refit.layers_refit == 1); // conv2 (the Gemm's inputs are unchanged)
+  CHECK(r_mean.layers_refit == 0);
+  const auto test = samples(4, 77);
+  const double e_refit = max_output_diff(g, refit, test), e_mean = max_output_diff(g, mean, test);
+  CHECK(e_refit < 0.05 * e_mean);
+  // What remains is the ridge's pull towards the original weights (1e-3 of each feature's
+  // energy): small against the outputs themselves.
+  double largest = 0;
+  for (const auto& x : test) {
+    const TensorData y = evaluate(g, x).at(0);
+    for (int64_t k = 0; k < y.size(); ++k)
+      largest = std::max(largest, double(std::fabs(y.data<float>()[k])));
+  }
+  CHECK(e_refit < 1e-2 * largest);
+}
