@@ -430,6 +430,19 @@ def render(figs, notes_extra, args, elapsed):
     return "\n".join(out) + "\n"
 
 
+def write_outputs(text, figs, args, say=None):
+    """Prints the table, writes it to args.out (unless "-") and the figures to args.json."""
+    print(text)
+    if args.out != "-":
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            f.write(text)
+        (say or log)(f"wrote {args.out}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(figs, f, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", nargs="+", help="model names (folders of models/, QDQ folder names)")
@@ -483,15 +496,7 @@ def main():
         notes.append("The MLPerf Tiny int8 QDQ models were not measured: ../shared/models/mlperf_tiny "
                      "is not present.")
     text = render(figs, notes, args, time.time() - start)
-    print(text)
-    if args.out != "-":
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as f:
-            f.write(text)
-        log(f"wrote {args.out}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(figs, f, indent=1)
+    write_outputs(text, figs, args)
     missing = [f"{f['model']}" for f in figs if f["variant"] == "float" and
                not all(k in f for k in ("weights_bytes", "arena_bytes"))]
     return 1 if missing else 0

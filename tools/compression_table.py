@@ -321,15 +321,7 @@ def main():
             figs.append(fig)
     add_reductions(figs)
     text = render(figs, args.models, args, time.time() - start)
-    print(text)
-    if args.out != "-":
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as f:
-            f.write(text)
-        log(f"wrote {args.out}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(figs, f, indent=1)
+    benchmark.write_outputs(text, figs, args, log)
     floats = [f for f in figs if f["row"] == "float"]
     return 0 if all("m4_instructions" in f and "top1" in f for f in floats) else 1
 

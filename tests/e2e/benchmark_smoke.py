@@ -7,32 +7,22 @@ plus the issue-3 targets table.
     benchmark_smoke.py --tinyc build/tinyc --work DIR [--model mnist_cnn]
 Exit 77 (skipped) when the Arm toolchain or QEMU is missing.
 """
-import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
+
+import smoke_common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NUMBER = re.compile(r"^[\d,.]+( M)?$")
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tinyc", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--model", default="mnist_cnn")
-    a = ap.parse_args()
-    for tool in ("arm-none-eabi-g++", "qemu-system-arm", "g++"):
-        if not shutil.which(tool):
-            print(f"SKIPPED: {tool} not found")
-            return 77
-    work = os.path.abspath(a.work)
-    os.makedirs(work, exist_ok=True)
-    out = os.path.join(work, "results.md")
-    if os.path.exists(out):
-        os.remove(out)
+    a, out = smoke_common.setup("results.md")
+    if a is None:
+        return smoke_common.SKIP
+    work = a.work
     p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "benchmark.py"), "--quick",
                         "--models", a.model, "--tinyc", a.tinyc, "--work", os.path.join(work, "w"),
                         "--out", out], capture_output=True, text=True, timeout=300)

@@ -8,12 +8,12 @@ targets that were measured.
     compression_table_smoke.py --tinyc build/tinyc --work DIR [--model mnist_cnn]
 Exit 77 (skipped) when the Arm toolchain or QEMU is missing.
 """
-import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
+
+import smoke_common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NUMBER = re.compile(r"^[\d,.]+( M)?$")
@@ -34,20 +34,10 @@ def table_rows(text, model):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tinyc", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--model", default="mnist_cnn")
-    a = ap.parse_args()
-    for tool in ("arm-none-eabi-g++", "qemu-system-arm", "g++"):
-        if not shutil.which(tool):
-            print(f"SKIPPED: {tool} not found")
-            return 77
-    work = os.path.abspath(a.work)
-    os.makedirs(work, exist_ok=True)
-    out = os.path.join(work, "compression.md")
-    if os.path.exists(out):
-        os.remove(out)
+    a, out = smoke_common.setup("compression.md")
+    if a is None:
+        return smoke_common.SKIP
+    work = a.work
     p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "compression_table.py"),
                         "--models", a.model, "--rows", "float", "int8_s50", "int8_auto",
                         "--host-samples", "64", "--qemu-samples", "1", "--tinyc", a.tinyc,
