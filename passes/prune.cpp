@@ -109,6 +109,7 @@ std::string prune_summary_text(const PruneRecord& r) {
                      r.max_accuracy_drop);
     for (const auto& [layer, f] : r.auto_choice)
       s += fmt::format("    {:<34} {:g}\n", layer.substr(0, 34), f);
+    if (r.auto_choice.empty()) s += "    (no layer can be pruned)\n";
   }
   s +=
       fmt::format("  pruning ({}, {}): weights {} -> {} B, nonzero weights {} -> {} "
