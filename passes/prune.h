@@ -75,6 +75,9 @@ struct PruneOptions {
   // by its mean in the next layer's bias; empty: weight norms only, no compensation.
   std::vector<std::vector<TensorData>> samples;
   PruneCompensation compensate = PruneCompensation::Refit;
+  // Refit layer after layer on what the pruned layers before feed them (evaluates the model
+  // once per layer); false: all at once from the unpruned model's statistics (faster).
+  bool refit_in_order = true;
   std::shared_ptr<const InputStats> input_stats; // measured on `samples` by the pass
   std::shared_ptr<const LayerGrams> layer_grams; // the same, for least-squares reconstruction
   // --prune auto: per-layer fractions searched on validation data (val, labels) to keep top-1

@@ -1,7 +1,8 @@
 // --prune auto: per-layer pruning fractions chosen on validation data.
 //
 // 1. Sensitivity: each layer (a channel group for structured pruning, a weight tensor for
-//    unstructured) is pruned alone at every step of a grid; the reference evaluator measures
+//    unstructured) is pruned alone at every step of a grid (with the quick, all-at-once refit
+//    of prune_reconstruct.h); the reference evaluator measures
 //    how far the outputs move from the unpruned model's (relative squared error) and what the
 //    step saves (nonzero weights and MACs, relative to the unpruned model).
 // 2. Order: from nothing pruned, repeatedly take the layer move that saves the most per unit
@@ -77,10 +78,13 @@ public:
     macs0_ = double(total_macs(g));
   }
 
-  Candidate prune_with(const std::map<std::string, double>& fractions) const {
+  // `quick`: the refit from the unpruned model's statistics (the sensitivity sweep); else as
+  // the final model will be pruned.
+  Candidate prune_with(const std::map<std::string, double>& fractions, bool quick = false) const {
     Candidate c{base_, 0};
     PruneOptions o = opts_;
     o.automatic = false;
+    if (quick) o.refit_in_order = false;
     o.fraction = 0;
     o.per_layer = true;
     o.layer_fraction = fractions;
@@ -178,7 +182,7 @@ std::map<std::string, double> search_prune_fractions(const Graph& g, const Prune
     for (size_t k = 1; k < steps.size(); ++k) {
       std::map<std::string, double> f;
       for (const std::string& l : unit.layers) f[l] = steps[k];
-      Candidate c = search.prune_with(f);
+      Candidate c = search.prune_with(f, true);
       const bool changed = c.cost < unit.cost.back() - 1e-12;
       double err = unit.err.back(), drop = 0;
       if (changed && !wrecked) std::tie(err, drop) = search.measure(c.graph);

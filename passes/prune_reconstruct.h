@@ -39,4 +39,11 @@ std::set<std::string> reconstruct_readers(Graph& g, ChannelGroups& cg,
                                           const std::vector<bool>& removed,
                                           const LayerGrams& grams);
 
+// The same, one layer at a time in graph order, each fit on what it reads once the layers
+// before it are pruned and refit (the errors of a chain of layers do not add up), against what
+// it read in the unpruned model. Evaluates the graph once per layer on `samples`.
+std::set<std::string> refit_in_order(Graph& g, ChannelGroups& cg, const std::vector<bool>& removed,
+                                     const LayerGrams& grams,
+                                     const std::vector<std::vector<TensorData>>& samples);
+
 } // namespace tinyc

@@ -394,7 +394,9 @@ int prune_structured(Graph& g, const PruneOptions& opts, PruneRecord* rec) {
     // Readers refit by least squares need no mean; the others get it.
     std::set<std::string> refit;
     if (opts.layer_grams && opts.compensate == PruneCompensation::Refit)
-      refit = reconstruct_readers(g, cg, removed, *opts.layer_grams);
+      refit = opts.refit_in_order && !opts.samples.empty()
+                  ? refit_in_order(g, cg, removed, *opts.layer_grams, opts.samples)
+                  : reconstruct_readers(g, cg, removed, *opts.layer_grams);
     const int n = stats && opts.compensate != PruneCompensation::None
                       ? compensate_with_means(g, cg, removed, *stats, refit)
                       : 0;

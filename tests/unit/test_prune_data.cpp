@@ -330,3 +330,36 @@ TEST_CASE("least-squares refit: a removed channel the kept ones can express cost
   }
   CHECK(e_refit < 1e-2 * largest);
 }
+
+TEST_CASE("refit in order: each layer is fit on what the pruned layers before it feed it") {
+  const Graph g = two_layers();
+  const auto xs = samples(16, 60);
+  PruneOptions o;
+  o.enabled = true;
+  o.norm = PruneNorm::Data;
+  o.layer_fraction = {{"conv1", 0.5}, {"conv2", 0.4}}; // conv2 and the Gemm both lose inputs
+  o.samples = xs;
+  o.input_stats = std::make_shared<InputStats>(measure_input_stats(g, xs));
+  o.layer_grams = std::make_shared<LayerGrams>(measure_layer_grams(g, xs));
+  auto squared_error = [&](const Graph& p) {
+    double e = 0;
+    for (const auto& x : xs) {
+      const TensorData y = evaluate(g, x).at(0), q = evaluate(p, x).at(0);
+      for (int64_t k = 0; k < y.size(); ++k)
+        e += std::pow(double(q.data<float>()[k]) - double(y.data<float>()[k]), 2);
+    }
+    return e;
+  };
+  Graph in_order = g, at_once = g;
+  PruneRecord r1, r2;
+  prune_structured(in_order, o, &r1);
+  PruneOptions quick = o;
+  quick.refit_in_order = false;
+  prune_structured(at_once, quick, &r2);
+  REQUIRE(r1.removed_channels == r2.removed_channels);
+  CHECK(r1.layers_refit == 2);
+  CHECK(r2.layers_refit == 2);
+  CHECK(out_channels(in_order, "conv2") == 3);
+  // At once, the Gemm is fit to conv2's unpruned outputs, which it no longer sees.
+  CHECK(squared_error(in_order) < squared_error(at_once));
+}
