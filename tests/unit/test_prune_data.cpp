@@ -220,7 +220,7 @@ double top1(const Graph& g, const PruneOptions& o) {
 
 } // namespace
 
-TEST_CASE("--prune auto: the chosen fractions keep top-1 within the budget") {
+TEST_CASE("prune auto: the chosen fractions keep top-1 within the budget") {
   const Graph g = two_layers();
   for (double budget : {0.0, 10.0, 100.0}) {
     PruneOptions o = auto_options(g, budget);
@@ -251,7 +251,7 @@ TEST_CASE("--prune auto: the chosen fractions keep top-1 within the budget") {
   }
 }
 
-TEST_CASE("--prune auto: a finishing step that costs accuracy is charged to the budget") {
+TEST_CASE("prune auto: a finishing step that costs accuracy is charged to the budget") {
   const Graph g = two_layers();
   PruneOptions o = auto_options(g, 100.0);
   // A "quantisation" that scrambles every candidate: none stays within 0 points, so only the
@@ -271,7 +271,7 @@ TEST_CASE("--prune auto: a finishing step that costs accuracy is charged to the 
   for (const auto& [l, f] : rec.auto_choice) CHECK(f == 0);
 }
 
-TEST_CASE("--prune auto needs labelled validation data") {
+TEST_CASE("prune auto needs labelled validation data") {
   const Graph g = two_layers();
   PruneOptions o;
   o.enabled = true;
