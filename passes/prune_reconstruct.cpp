@@ -111,6 +111,94 @@ void accumulate(const Reader& r, const TensorData& x, LayerGram& lg) {
   lg.rows += double(rows.rows());
 }
 
+// A layer to refit: it reads removed channels; its kept input features, then the bias.
+struct RefitJob {
+  size_t node;
+  Reader reader;
+  std::vector<int64_t> kept;
+};
+
+std::vector<RefitJob> refit_jobs(const Graph& g, ChannelGroups& cg,
+                                 const std::vector<bool>& removed, const LayerGrams& grams) {
+  std::vector<RefitJob> jobs;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const int x = g.nodes[i].input(0);
+    if (!cg.tracked(x) || g.nodes[i].output(0) < 0) continue;
+    auto it = grams.find(g.val(g.nodes[i].output(0)).name);
+    if (it == grams.end()) continue;
+    const std::optional<Reader> r = reader_of(g, int(i), int64_t(1) << 40);
+    if (!r || it->second.gram.rows() != r->features + 1) continue;
+    // A kept channel's features: its taps (Conv) or its columns (Gemm after a Flatten).
+    const int64_t per_channel = r->features / cg.channels[size_t(x)];
+    std::vector<int64_t> kept;
+    for (int64_t c = 0; c < cg.channels[size_t(x)]; ++c)
+      if (!removed[size_t(cg.atom_at(x, c))])
+        for (int64_t k = 0; k < per_channel; ++k) kept.push_back(c * per_channel + k);
+    if (int64_t(kept.size()) == r->features) continue;
+    kept.push_back(r->features);
+    jobs.push_back({i, *r, kept});
+  }
+  return jobs;
+}
+
+// Index of weight (input feature, output) in the layer's weight tensor.
+int64_t weight_index(const Node& n, const Reader& r, const Shape& w, int64_t feat, int64_t o) {
+  const bool rows = r.conv || n.attr_i("transB", 0);
+  return rows ? o * r.features + feat : feat * w[1] + o;
+}
+
+// The layer's weights as a (features + 1) x outputs matrix, the bias in the last row.
+Eigen::MatrixXd weight_matrix(const Graph& g, const Node& n, const Reader& r) {
+  const TensorData& w = *g.val(n.input(1)).constant;
+  const bool rows = r.conv || n.attr_i("transB", 0);
+  const int64_t outs = rows ? w.shape[0] : w.shape[1];
+  Eigen::MatrixXd m(r.features + 1, outs);
+  for (int64_t o = 0; o < outs; ++o) {
+    for (int64_t j = 0; j < r.features; ++j)
+      m(j, o) = double(w.data<float>()[weight_index(n, r, w.shape, j, o)]);
+    m(r.features, o) = n.input(2) >= 0 ? double(g.val(n.input(2)).constant->data<float>()[o]) : 0.0;
+  }
+  return m;
+}
+
+// Solves (A + ridge) w' = C w0 + ridge w0_kept, with A = X'_K^T X'_K and C = X'_K^T X, and
+// writes w' into the layer: the kept weights and the bias; removed inputs get 0 (so layers
+// after it see what the pruned model computes; remove_channels drops them). False when the
+// system cannot be solved (the layer is left as it was).
+bool solve_and_write(Graph& g, const RefitJob& job, Eigen::MatrixXd a, const Eigen::MatrixXd& c) {
+  Node& n = g.nodes[job.node];
+  const Eigen::MatrixXd w0 = weight_matrix(g, n, job.reader);
+  const int64_t k = int64_t(job.kept.size()), outs = w0.cols();
+  Eigen::MatrixXd rhs = c * w0;
+  // The ridge keeps directions the samples do not cover at the original weights; scaled by
+  // each feature's own energy, so that large features do not set the pull on small ones.
+  const double floor = 1e-9 * a.trace() / double(k) + 1e-12;
+  for (int64_t p = 0; p < k; ++p) {
+    const double lambda = kRidge * a(p, p) + floor;
+    a(p, p) += lambda;
+    rhs.row(p) += lambda * w0.row(job.kept[size_t(p)]);
+  }
+  const Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
+  if (ldlt.info() != Eigen::Success) return false;
+  const Eigen::MatrixXd w1 = ldlt.solve(rhs);
+  if (!w1.allFinite()) return false;
+  const Shape shape = g.val(n.input(1)).shape;
+  TensorData nw(DType::F32, shape), nb(DType::F32, {outs});
+  for (int64_t p = 0; p + 1 < k; ++p)
+    for (int64_t o = 0; o < outs; ++o)
+      nw.data<float>()[weight_index(n, job.reader, shape, job.kept[size_t(p)], o)] =
+          float(w1(p, o));
+  for (int64_t o = 0; o < outs; ++o) nb.data<float>()[o] = float(w1(k - 1, o));
+  const std::string out = g.val(n.output(0)).name, wname = g.val(n.input(1)).name;
+  const int wv = g.add_constant(wname + "_refit", std::move(nw));
+  const int bv = g.add_constant(out + "_refit_bias", std::move(nb));
+  Node& m = g.nodes[job.node];
+  m.inputs[1] = wv;
+  if (m.inputs.size() < 3) m.inputs.resize(3, -1);
+  m.inputs[2] = bv;
+  return true;
+}
+
 } // namespace
 
 LayerGrams measure_layer_grams(const Graph& g, const std::vector<std::vector<TensorData>>& samples,
@@ -141,159 +229,53 @@ std::set<std::string> reconstruct_readers(Graph& g, ChannelGroups& cg,
                                           const std::vector<bool>& removed,
                                           const LayerGrams& grams) {
   std::set<std::string> done;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const int x = g.nodes[i].input(0);
-    if (!cg.tracked(x) || g.nodes[i].output(0) < 0) continue;
-    auto it = grams.find(g.val(g.nodes[i].output(0)).name);
-    if (it == grams.end()) continue;
-    const std::optional<Reader> r = reader_of(g, int(i), int64_t(1) << 40);
-    if (!r || it->second.gram.rows() != r->features + 1) continue;
-    // Kept input features (Conv: a channel's taps; Gemm: a channel's columns), then the bias.
-    const int64_t per_channel = r->features / cg.channels[size_t(x)];
-    std::vector<int64_t> kept;
-    for (int64_t c = 0; c < cg.channels[size_t(x)]; ++c)
-      if (!removed[size_t(cg.atom_at(x, c))])
-        for (int64_t k = 0; k < per_channel; ++k) kept.push_back(c * per_channel + k);
-    if (int64_t(kept.size()) == r->features) continue;
-    kept.push_back(r->features);
-
-    Node& n = g.nodes[i];
-    const TensorData& w = *g.val(n.input(1)).constant;
-    const bool trans = !r->conv && n.attr_i("transB", 0);
-    const int64_t f = r->features, outs = r->conv ? w.shape[0] : (trans ? w.shape[0] : w.shape[1]);
-    auto widx = [&](int64_t feat, int64_t o) {
-      return r->conv || trans ? o * f + feat : feat * outs + o;
-    };
-    Eigen::MatrixXd w0(f + 1, outs);
-    for (int64_t o = 0; o < outs; ++o) {
-      for (int64_t j = 0; j < f; ++j) w0(j, o) = double(w.data<float>()[widx(j, o)]);
-      w0(f, o) = n.input(2) >= 0 ? double(g.val(n.input(2)).constant->data<float>()[o]) : 0.0;
-    }
-    const Eigen::MatrixXd& gram = it->second.gram;
-    const int64_t k = int64_t(kept.size());
-    Eigen::MatrixXd a(k, k), rhs(k, outs);
-    const Eigen::MatrixXd target = gram * w0; // X^T (X w0), all features
+  for (const RefitJob& job : refit_jobs(g, cg, removed, grams)) {
+    const std::string out = g.val(g.nodes[job.node].output(0)).name;
+    const Eigen::MatrixXd& gram = grams.at(out).gram;
+    const int64_t k = int64_t(job.kept.size());
+    Eigen::MatrixXd a(k, k), c(k, gram.cols());
     for (int64_t p = 0; p < k; ++p) {
-      for (int64_t q = 0; q < k; ++q) a(p, q) = gram(kept[size_t(p)], kept[size_t(q)]);
-      rhs.row(p) = target.row(kept[size_t(p)]);
+      for (int64_t q = 0; q < k; ++q) a(p, q) = gram(job.kept[size_t(p)], job.kept[size_t(q)]);
+      c.row(p) = gram.row(job.kept[size_t(p)]);
     }
-    // The ridge keeps directions the samples do not cover at the original weights; scaled by
-    // each feature's own energy, so that large features do not set the pull on small ones.
-    const double floor = 1e-9 * a.trace() / double(k) + 1e-12;
-    for (int64_t p = 0; p < k; ++p) {
-      const double lambda = kRidge * a(p, p) + floor;
-      a(p, p) += lambda;
-      rhs.row(p) += lambda * w0.row(kept[size_t(p)]);
-    }
-    const Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
-    if (ldlt.info() != Eigen::Success) continue;
-    const Eigen::MatrixXd w1 = ldlt.solve(rhs);
-    if (!w1.allFinite()) continue;
-    TensorData nw = w, nb(DType::F32, {outs});
-    for (int64_t p = 0; p + 1 < k; ++p)
-      for (int64_t o = 0; o < outs; ++o)
-        nw.data<float>()[widx(kept[size_t(p)], o)] = float(w1(p, o));
-    for (int64_t o = 0; o < outs; ++o) nb.data<float>()[o] = float(w1(k - 1, o));
-    const std::string out = g.val(n.output(0)).name;
-    n.inputs[1] = g.add_constant(g.val(n.input(1)).name + "_refit", std::move(nw));
-    const int b = g.add_constant(out + "_refit_bias", std::move(nb));
-    if (g.nodes[i].inputs.size() < 3) g.nodes[i].inputs.resize(3, -1);
-    g.nodes[i].inputs[2] = b;
-    done.insert(out);
+    if (solve_and_write(g, job, a, c)) done.insert(out);
   }
   return done;
 }
 
-} // namespace tinyc
-
-namespace tinyc {
-
 std::set<std::string> refit_in_order(Graph& g, ChannelGroups& cg, const std::vector<bool>& removed,
                                      const LayerGrams& grams,
                                      const std::vector<std::vector<TensorData>>& samples) {
-  struct Job {
-    size_t node;
-    Reader r;
-    std::vector<int64_t> kept; // kept features, then the bias
-  };
-  std::vector<Job> jobs;
-  std::set<int> inputs;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const int x = g.nodes[i].input(0);
-    if (!cg.tracked(x) || g.nodes[i].output(0) < 0) continue;
-    if (!grams.count(g.val(g.nodes[i].output(0)).name)) continue;
-    const std::optional<Reader> r = reader_of(g, int(i), int64_t(1) << 40);
-    if (!r) continue;
-    const int64_t per_channel = r->features / cg.channels[size_t(x)];
-    std::vector<int64_t> kept;
-    for (int64_t c = 0; c < cg.channels[size_t(x)]; ++c)
-      if (!removed[size_t(cg.atom_at(x, c))])
-        for (int64_t k = 0; k < per_channel; ++k) kept.push_back(c * per_channel + k);
-    if (int64_t(kept.size()) == r->features) continue;
-    kept.push_back(r->features);
-    jobs.push_back({i, *r, kept});
-    inputs.insert(x);
-  }
+  const std::vector<RefitJob> jobs = refit_jobs(g, cg, removed, grams);
   std::set<std::string> done;
   if (jobs.empty()) return done;
   // What each layer read in the unpruned model.
+  std::set<int> inputs;
+  for (const RefitJob& job : jobs) inputs.insert(g.nodes[job.node].input(0));
   std::map<int, std::vector<TensorData>> original;
   for (const auto& sample : samples)
     evaluate(g, sample, [&](int v, const TensorData& t) {
       if (inputs.count(v)) original[v].push_back(t);
     });
-  for (const Job& job : jobs) {
+  for (const RefitJob& job : jobs) {
     const int x = g.nodes[job.node].input(0);
     if (original[x].size() != samples.size()) continue;
-    const int64_t f = job.r.features, k = int64_t(job.kept.size());
-    Eigen::MatrixXd a = Eigen::MatrixXd::Zero(k, k), c = Eigen::MatrixXd::Zero(k, f + 1);
+    const int64_t k = int64_t(job.kept.size());
+    Eigen::MatrixXd a = Eigen::MatrixXd::Zero(k, k),
+                    c = Eigen::MatrixXd::Zero(k, job.reader.features + 1);
     for (size_t s = 0; s < samples.size(); ++s) {
-      TensorData now;
+      TensorData now; // what the layer reads with the layers before it pruned and refit
       evaluate(g, samples[s], [&](int v, const TensorData& t) {
         if (v == x) now = t;
       });
-      const Eigen::MatrixXd seen = input_rows(job.r, now), was = input_rows(job.r, original[x][s]);
+      const Eigen::MatrixXd seen = input_rows(job.reader, now);
+      const Eigen::MatrixXd was = input_rows(job.reader, original[x][s]);
       Eigen::MatrixXd kept(seen.rows(), k);
       for (int64_t p = 0; p < k; ++p) kept.col(p) = seen.col(job.kept[size_t(p)]);
       a.noalias() += kept.transpose() * kept;
       c.noalias() += kept.transpose() * was;
     }
-    Node& n = g.nodes[job.node];
-    const TensorData& w = *g.val(n.input(1)).constant;
-    const bool trans = !job.r.conv && n.attr_i("transB", 0);
-    const int64_t outs = job.r.conv || trans ? w.shape[0] : w.shape[1];
-    auto widx = [&](int64_t feat, int64_t o) {
-      return job.r.conv || trans ? o * f + feat : feat * outs + o;
-    };
-    Eigen::MatrixXd w0(f + 1, outs);
-    for (int64_t o = 0; o < outs; ++o) {
-      for (int64_t j = 0; j < f; ++j) w0(j, o) = double(w.data<float>()[widx(j, o)]);
-      w0(f, o) = n.input(2) >= 0 ? double(g.val(n.input(2)).constant->data<float>()[o]) : 0.0;
-    }
-    Eigen::MatrixXd rhs = c * w0;
-    const double floor = 1e-9 * a.trace() / double(k) + 1e-12;
-    for (int64_t p = 0; p < k; ++p) {
-      const double lambda = kRidge * a(p, p) + floor;
-      a(p, p) += lambda;
-      rhs.row(p) += lambda * w0.row(job.kept[size_t(p)]);
-    }
-    const Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
-    if (ldlt.info() != Eigen::Success) continue;
-    const Eigen::MatrixXd w1 = ldlt.solve(rhs);
-    if (!w1.allFinite()) continue;
-    // Removed inputs get weight 0, so that the layers after this one see what the pruned
-    // model computes; remove_channels drops them afterwards.
-    TensorData nw(DType::F32, w.shape), nb(DType::F32, {outs});
-    for (int64_t p = 0; p + 1 < k; ++p)
-      for (int64_t o = 0; o < outs; ++o)
-        nw.data<float>()[widx(job.kept[size_t(p)], o)] = float(w1(p, o));
-    for (int64_t o = 0; o < outs; ++o) nb.data<float>()[o] = float(w1(k - 1, o));
-    const std::string out = g.val(n.output(0)).name;
-    n.inputs[1] = g.add_constant(g.val(n.input(1)).name + "_refit", std::move(nw));
-    const int b = g.add_constant(out + "_refit_bias", std::move(nb));
-    if (g.nodes[job.node].inputs.size() < 3) g.nodes[job.node].inputs.resize(3, -1);
-    g.nodes[job.node].inputs[2] = b;
-    done.insert(out);
+    if (solve_and_write(g, job, a, c)) done.insert(g.val(g.nodes[job.node].output(0)).name);
   }
   return done;
 }
