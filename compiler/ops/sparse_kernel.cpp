@@ -1,0 +1,142 @@
+// Sparse weight stream and the dense-vs-sparse cost model (compiler/ops/sparse_kernel.h).
+#include "sparse_kernel.h"
+
+#include "window.h"
+
+namespace tinyc {
+
+TensorData encode_sparse_s8(const int8_t* w, int64_t M, int64_t K) {
+  std::vector<int8_t> s;
+  for (int64_t m = 0; m < M; ++m) {
+    const size_t head = s.size();
+    s.push_back(0);
+    s.push_back(0);
+    int64_t prev = 0, count = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      const int8_t v = w[m * K + k];
+      if (v == 0) continue;
+      for (; k - prev > 255; prev += 255, ++count) { // bridge: a zero weight 255 further
+        s.push_back(int8_t(uint8_t(255)));
+        s.push_back(0);
+      }
+      s.push_back(int8_t(uint8_t(k - prev)));
+      s.push_back(v);
+      prev = k;
+      ++count;
+    }
+    if (count > 0xffff) fail("sparse weights: {} entries in one channel is not supported", count);
+    s[head] = int8_t(uint8_t(count & 0xff));
+    s[head + 1] = int8_t(uint8_t(count >> 8));
+  }
+  TensorData t(DType::I8, {int64_t(s.size())});
+  std::copy(s.begin(), s.end(), t.data<int8_t>());
+  return t;
+}
+
+namespace {
+
+// Stream entries (nonzeros plus bridges) of w [M, K].
+int64_t stream_entries(const int8_t* w, int64_t M, int64_t K) {
+  int64_t e = 0;
+  for (int64_t m = 0; m < M; ++m) {
+    int64_t prev = 0;
+    for (int64_t k = 0; k < K; ++k)
+      if (w[m * K + k] != 0) {
+        e += (k - prev - 1) / 255 + 1;
+        prev = k;
+      }
+  }
+  return e;
+}
+
+int64_t count_nonzero(const TensorData& w) {
+  int64_t c = 0;
+  for (int64_t i = 0; i < w.size(); ++i) c += w.data<int8_t>()[i] != 0;
+  return c;
+}
+
+// Cortex-M4 instruction model, fitted to QEMU counts (tools/sparse_check.py,
+// docs/sparse_kernels.md). Dense int8: the SMLAD core (templates/gemm_s8.h) handles two
+// channels x four k values per step, for two pixels (or rows) at a time when there are two.
+constexpr double kDenseMacPair = 0.50;   // per MAC, two pixels per pass
+constexpr double kDenseMacSingle = 0.70; // per MAC, one pixel/row per pass (N = 1 gemm)
+constexpr double kDenseOutput = 12.0;    // per output: bias, requantise, store
+constexpr double kDenseColumn = 2.0;     // per k per pixel: the int16 column conversion
+// Sparse: per entry, one pass over the weight stream per pixel pair (conv) or row (gemm).
+constexpr double kSparseEntryGemm = 7.0;
+constexpr double kSparseEntryPair = 8.0;
+constexpr double kSparseOutput = 14.0;
+constexpr double kSparseGather = 4.0; // per k per pixel (conv window gather)
+
+} // namespace
+
+SparseEstimate estimate_sparse(const Graph& g, const Node& n) {
+  SparseEstimate e;
+  const bool gemm = n.op_type == "QGemm", conv = n.op_type == "QConv";
+  if ((!gemm && !conv) || n.domain != "tinyc" || n.input(1) < 0) return e;
+  const Value& wv = g.val(n.input(1));
+  if (!wv.constant || wv.dtype != DType::I8) return e;
+  const bool has_bias = n.input(2) >= 0;
+  const int64_t M = wv.shape.empty() ? 0 : wv.shape[0];
+  const int64_t K = M > 0 ? numel(wv.shape) / M : 0;
+  if (M <= 0 || K <= 0) return e;
+  const int8_t* w = wv.constant->data<int8_t>();
+  const int64_t entries = stream_entries(w, M, K);
+  e.weights = M * K;
+  e.nonzeros = count_nonzero(*wv.constant);
+  e.dense_bytes = (M + 1) / 2 * 2 * ((K + 3) / 4 * 4) + (has_bias ? 4 * M : 0);
+  if (gemm) {
+    const int64_t N = numel(g.val(n.input(0)).shape) / K;
+    e.possible = true;
+    e.sparse_bytes = 2 * M + 2 * entries + 4 * M; // the folded bias is always there
+    const double mac = N >= 2 ? kDenseMacPair : kDenseMacSingle;
+    e.dense_instr =
+        double(N) * (mac * double(M * K) + kDenseOutput * double(M) + kDenseColumn * double(K));
+    e.sparse_instr = double(N) * (kSparseEntryGemm * double(entries) + kSparseOutput * double(M));
+    return e;
+  }
+  const Shape* bs = has_bias ? &g.val(n.input(2)).shape : nullptr;
+  const ops::ConvGeometry s = ops::conv_geometry(n, g.val(n.input(0)).shape, wv.shape, bs);
+  if (s.G != 1 || s.win.rank > 3) return e;
+  int64_t pixels = 1;
+  for (int64_t o : s.win.out) pixels *= o;
+  const double np = double(s.N * pixels), pairs = double(s.N * ((pixels + 1) / 2));
+  e.possible = true;
+  e.sparse_bytes = 2 * M + 2 * entries + (has_bias ? 4 * M : 0);
+  const double mac = pixels >= 2 ? kDenseMacPair : kDenseMacSingle;
+  e.dense_instr = np * (mac * double(M * K) + kDenseOutput * double(M) + kDenseColumn * double(K));
+  e.sparse_instr = pairs * kSparseEntryPair * double(entries) +
+                   np * (kSparseOutput * double(M) + kSparseGather * double(K));
+  return e;
+}
+
+SparseKernels parse_sparse_kernels(const std::string& s) {
+  if (s == "auto") return SparseKernels::Auto;
+  if (s == "never") return SparseKernels::Never;
+  if (s == "always") return SparseKernels::Always;
+  fail("--sparse-kernels {} is not supported (auto, never or always)", s);
+}
+
+std::string sparse_summary_text(const Graph& g) {
+  int layers = 0;
+  int64_t dense = 0, sparse = 0;
+  std::string names;
+  for (const Node& n : g.nodes) {
+    if (n.op_type.empty() || !uses_sparse_kernel(n)) continue;
+    const SparseEstimate e = estimate_sparse(g, n);
+    names += (layers++ ? ", " : "") + (n.name.empty() ? g.val(n.output(0)).name : n.name);
+    dense += e.dense_bytes;
+    sparse += e.sparse_bytes;
+  }
+  if (layers == 0) return "";
+  return fmt::format("  sparse kernels: {} layer{} ({}), weights {} -> {} B\n", layers,
+                     layers == 1 ? "" : "s", names, dense, sparse);
+}
+
+bool choose_sparse(const SparseEstimate& e, SparseKernels mode) {
+  if (!e.possible || mode == SparseKernels::Never) return false;
+  if (mode == SparseKernels::Always) return true;
+  return e.sparse_bytes < e.dense_bytes && e.sparse_instr < e.dense_instr;
+}
+
+} // namespace tinyc

@@ -1,0 +1,46 @@
+// Sparse int8 kernels (templates/sparse_s8.h) for QGemm and one-group QConv: the weight stream
+// they read, and the cost model that picks them per layer instead of the dense kernels
+// (docs/sparse_kernels.md). The choice is made once, before memory planning (pass
+// choose-kernels), and recorded on the node as the attribute `sparse_kernel` = 1, so that the
+// emitter, the scratch size and the in-place planning all see the same kernel.
+#pragma once
+
+#include "../ir.h"
+
+#include <string>
+
+namespace tinyc {
+
+enum class SparseKernels { Auto, Never, Always };
+
+// What each kernel would cost for one layer.
+struct SparseEstimate {
+  bool possible = false;    // a sparse kernel exists for this node
+  int64_t nonzeros = 0;     // nonzero weights
+  int64_t weights = 0;      // all weights (M * K)
+  int64_t dense_bytes = 0;  // dense weight array (+ bias)
+  int64_t sparse_bytes = 0; // weight stream (+ bias)
+  double dense_instr = 0;   // estimated Cortex-M4 instructions per inference
+  double sparse_instr = 0;
+};
+
+SparseEstimate estimate_sparse(const Graph& g, const Node& n);
+
+// Auto: sparse only when it is both smaller and estimated faster.
+bool choose_sparse(const SparseEstimate& e, SparseKernels mode);
+
+// The node was given the sparse kernel (pass choose-kernels).
+inline bool uses_sparse_kernel(const Node& n) {
+  return n.attr_i("sparse_kernel", 0) != 0;
+}
+
+// --sparse-kernels auto|never|always; fails on anything else.
+SparseKernels parse_sparse_kernels(const std::string& s);
+
+// "sparse kernels: N layers (names), weights X -> Y B\n" when any node uses one, else "".
+std::string sparse_summary_text(const Graph& g);
+
+// w int8 [M, K] row-major -> the stream of templates/sparse_s8.h (int8 bytes).
+TensorData encode_sparse_s8(const int8_t* w, int64_t M, int64_t K);
+
+} // namespace tinyc
