@@ -51,11 +51,11 @@ void qgemm_sparse_s8(const int8_t* __restrict__ a, const int8_t* __restrict__ ws
   }
 }
 
-// One output pixel's window as (x - x_zp) (0 for a padded tap) into half `half` of the
-// column words: col16[2 * k + half], k = (ic, kd, kh, kw).
+// One output pixel's window as (x - x_zp) (0 for a padded tap) into slot `j` of the column:
+// col16[4 * k + j], k = (ic, kd, kh, kw).
 template <class P, bool Interior>
 inline void sparse_gather(const int8_t* __restrict__ xn, int d0, int h0, int w0,
-                          i16_alias* __restrict__ col16, int half) {
+                          i16_alias* __restrict__ col16, int j) {
   constexpr int KSZ = P::KD * P::KH * P::KW, IDHW = P::ID * P::IH * P::IW;
   const int base = (d0 * P::IH + h0) * P::IW + w0;
   for (int ic = 0; ic < P::C; ++ic)
@@ -73,13 +73,13 @@ inline void sparse_gather(const int8_t* __restrict__ xn, int d0, int h0, int w0,
                  unsigned(iw) < unsigned(P::IW);
           }
           const int off = ic * IDHW + base + (kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW;
-          col16[2 * k + half] = in ? int16_t(xn[off] - P::x_zp) : int16_t(0);
+          col16[4 * k + j] = in ? int16_t(xn[off] - P::x_zp) : int16_t(0);
         }
 }
 
 template <class P>
 inline void sparse_gather_pixel(const int8_t* __restrict__ xn, int o, i16_alias* __restrict__ col16,
-                                int half) {
+                                int j) {
   constexpr int OHW = P::OH * P::OW;
   const int d0 = o / OHW * P::SD - P::PD, h0 = o % OHW / P::OW * P::SH - P::PH,
             w0 = o % P::OW * P::SW - P::PW;
@@ -87,16 +87,17 @@ inline void sparse_gather_pixel(const int8_t* __restrict__ xn, int o, i16_alias*
                         h0 + (P::KH - 1) * P::DH < P::IH && w0 >= 0 &&
                         w0 + (P::KW - 1) * P::DW < P::IW;
   if (interior)
-    sparse_gather<P, true>(xn, d0, h0, w0, col16, half);
+    sparse_gather<P, true>(xn, d0, h0, w0, col16, j);
   else
-    sparse_gather<P, false>(xn, d0, h0, w0, col16, half);
+    sparse_gather<P, false>(xn, d0, h0, w0, col16, j);
 }
 
 // QConv, one group, NCHW padded to three spatial axes (P as templates/conv_s8.h, G == 1).
-// Two output pixels at a time: their windows go to the scratch as one word per k (pixel p in
-// the low half, p + 1 in the high half), then every channel walks its entries once for both
-// (SMLABB / SMLABT). x and y must not overlap (the compiler plans no in-place output for it).
-// Scratch: C * KD * KH * KW words.
+// Four output pixels at a time: their windows go to the scratch as two words per k (pixels
+// p, p + 1 in the halves of the first, p + 2, p + 3 in the second), then every channel walks
+// its entries once for all four (SMLABB / SMLABT: one decoded weight, four products). Past the
+// last pixel the slots hold 0 and the sums are not stored. x and y must not overlap (the
+// compiler plans no in-place output for it). Scratch: 2 * C * KD * KH * KW words.
 template <class P>
 void qconv_sparse_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ ws,
                      const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
@@ -104,31 +105,35 @@ void qconv_sparse_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ ws
   constexpr int IDHW = P::ID * P::IH * P::IW, OSZ = P::OD * P::OH * P::OW;
   constexpr int K = P::C * P::KD * P::KH * P::KW;
   i16_alias* col16 = reinterpret_cast<i16_alias*>(scratch);
-  const i32_alias* col = scratch;
   for (int n = 0; n < P::N; ++n) {
     const int8_t* xn = x + n * P::C * IDHW;
     int8_t* yn = y + n * P::M * OSZ;
-    for (int p = 0; p < OSZ; p += 2) {
-      const bool two = p + 1 < OSZ;
-      sparse_gather_pixel<P>(xn, p, col16, 0);
-      if (two)
-        sparse_gather_pixel<P>(xn, p + 1, col16, 1);
-      else
-        for (int k = 0; k < K; ++k) col16[2 * k + 1] = 0;
+    for (int p = 0; p < OSZ; p += 4) {
+      const int np = OSZ - p < 4 ? OSZ - p : 4;
+      for (int j = 0; j < np; ++j) sparse_gather_pixel<P>(xn, p + j, col16, j);
+      if (np < 4)
+        for (int k = 0; k < K; ++k)
+          for (int j = np; j < 4; ++j) col16[4 * k + j] = 0;
       const uint8_t* s = reinterpret_cast<const uint8_t*>(ws);
       for (int m = 0; m < P::M; ++m) {
         const int cnt = sparse_count(s);
         s += 2;
-        int32_t acc0 = P::has_bias ? bias[m] : 0, acc1 = acc0;
-        const i32_alias* cp = col;
+        int32_t a0 = P::has_bias ? bias[m] : 0, a1 = a0, a2 = a0, a3 = a0;
+        const i32_alias* cp = scratch;
         for (int i = 0; i < cnt; ++i, s += 2) {
-          cp += s[0];
-          const int32_t v = *cp, w = int8_t(s[1]);
-          acc0 = dsp_smlabb(w, v, acc0);
-          acc1 = dsp_smlabt(w, v, acc1);
+          cp += 2 * s[0];
+          const int32_t v0 = cp[0], v1 = cp[1], w = int8_t(s[1]);
+          a0 = dsp_smlabb(w, v0, a0);
+          a1 = dsp_smlabt(w, v0, a1);
+          a2 = dsp_smlabb(w, v1, a2);
+          a3 = dsp_smlabt(w, v1, a3);
         }
-        yn[m * OSZ + p] = int8_t(requant_s8<P>(acc0, rq + 3 * m));
-        if (two) yn[m * OSZ + p + 1] = int8_t(requant_s8<P>(acc1, rq + 3 * m));
+        const int32_t* r = rq + 3 * m;
+        int8_t* ym = yn + m * OSZ + p;
+        ym[0] = int8_t(requant_s8<P>(a0, r));
+        if (np > 1) ym[1] = int8_t(requant_s8<P>(a1, r));
+        if (np > 2) ym[2] = int8_t(requant_s8<P>(a2, r));
+        if (np > 3) ym[3] = int8_t(requant_s8<P>(a3, r));
       }
     }
   }

@@ -209,7 +209,7 @@ int64_t macs(const Graph& g, const Node& n) {
 int64_t scratch_bytes(const Graph& g, const Node& n) {
   const QConvShape s =
       qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
-  if (uses_sparse_kernel(n)) return 4 * s.K; // templates/sparse_s8.h: one word per k
+  if (uses_sparse_kernel(n)) return 8 * s.K; // templates/sparse_s8.h: two words per k
   return scratch_of(s, lags_of(g, n, s));
 }
 
