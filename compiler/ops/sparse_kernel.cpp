@@ -55,18 +55,22 @@ int64_t count_nonzero(const TensorData& w) {
   return c;
 }
 
-// Cortex-M4 instruction model, fitted to QEMU counts (tools/sparse_check.py,
-// docs/sparse_kernels.md). Dense int8: the SMLAD core (templates/gemm_s8.h) handles two
-// channels x four k values per step, for two pixels (or rows) at a time when there are two.
-constexpr double kDenseMacPair = 0.50;   // per MAC, two pixels per pass
-constexpr double kDenseMacSingle = 0.70; // per MAC, one pixel/row per pass (N = 1 gemm)
-constexpr double kDenseOutput = 12.0;    // per output: bias, requantise, store
-constexpr double kDenseColumn = 2.0;     // per k per pixel: the int16 column conversion
-// Sparse: per entry, one pass over the weight stream per pixel pair (conv) or row (gemm).
-constexpr double kSparseEntryGemm = 7.0;
-constexpr double kSparseEntryPair = 8.0;
-constexpr double kSparseOutput = 14.0;
-constexpr double kSparseGather = 4.0; // per k per pixel (conv window gather)
+// Cortex-M4 instruction model, fitted to QEMU counts of single layers (tools/sparse_calibrate.py,
+// docs/sparse_kernels.md: within about 12% on those layers). Dense int8 (templates/gemm_s8.h):
+// the SMLAD core, two channels x four k values per step, two pixels at a time in convolutions,
+// one row at a time in a Gemm with one row.
+constexpr double kDenseMacPair = 0.92;   // per MAC, two pixels per pass
+constexpr double kDenseMacSingle = 1.31; // per MAC, one row per pass
+constexpr double kDenseOutput = 10.0;    // per output: bias, requantise, store
+constexpr double kDenseColumnGemm = 2.0; // per k per row: the int16 pair conversion
+constexpr double kDenseColumnPw = 4.1;   // per k per pixel: pointwise channel vector
+constexpr double kDenseIm2col = 10.3;    // per k per pixel: general im2col
+// Sparse (templates/sparse_s8.h): per stream entry, once per Gemm row or per four pixels.
+constexpr double kSparseEntryGemm = 7.92;
+constexpr double kSparseEntryQuad = 12.5;
+constexpr double kSparseOutputGemm = 24.0;
+constexpr double kSparseOutputConv = 10.7;
+constexpr double kSparseGather = 4.5; // per k per pixel (window gather)
 
 } // namespace
 
@@ -91,8 +95,9 @@ SparseEstimate estimate_sparse(const Graph& g, const Node& n) {
     e.sparse_bytes = 2 * M + 2 * entries + 4 * M; // the folded bias is always there
     const double mac = N >= 2 ? kDenseMacPair : kDenseMacSingle;
     e.dense_instr =
-        double(N) * (mac * double(M * K) + kDenseOutput * double(M) + kDenseColumn * double(K));
-    e.sparse_instr = double(N) * (kSparseEntryGemm * double(entries) + kSparseOutput * double(M));
+        double(N) * (mac * double(M * K) + kDenseOutput * double(M) + kDenseColumnGemm * double(K));
+    e.sparse_instr =
+        double(N) * (kSparseEntryGemm * double(entries) + kSparseOutputGemm * double(M));
     return e;
   }
   const Shape* bs = has_bias ? &g.val(n.input(2)).shape : nullptr;
@@ -100,13 +105,18 @@ SparseEstimate estimate_sparse(const Graph& g, const Node& n) {
   if (s.G != 1 || s.win.rank > 3) return e;
   int64_t pixels = 1;
   for (int64_t o : s.win.out) pixels *= o;
-  const double np = double(s.N * pixels), pairs = double(s.N * ((pixels + 1) / 2));
+  bool pointwise = true;
+  for (size_t i = 0; i < s.win.kernel.size(); ++i)
+    pointwise &= s.win.kernel[i] == 1 && s.win.strides[i] == 1 && s.win.pad_begin[i] == 0 &&
+                 s.win.pad_end[i] == 0;
+  const double np = double(s.N * pixels), quads = double(s.N * ((pixels + 3) / 4));
   e.possible = true;
   e.sparse_bytes = 2 * M + 2 * entries + (has_bias ? 4 * M : 0);
   const double mac = pixels >= 2 ? kDenseMacPair : kDenseMacSingle;
-  e.dense_instr = np * (mac * double(M * K) + kDenseOutput * double(M) + kDenseColumn * double(K));
-  e.sparse_instr = pairs * kSparseEntryPair * double(entries) +
-                   np * (kSparseOutput * double(M) + kSparseGather * double(K));
+  e.dense_instr = np * (mac * double(M * K) + kDenseOutput * double(M) +
+                        (pointwise ? kDenseColumnPw : kDenseIm2col) * double(K));
+  e.sparse_instr = quads * kSparseEntryQuad * double(entries) +
+                   np * (kSparseOutputConv * double(M) + kSparseGather * double(K));
   return e;
 }
 
