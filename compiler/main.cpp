@@ -210,7 +210,7 @@ int run(const Args& a) {
   opts.passes.quant.int8_io = a.io == "int8";
   quantize_options(a, opts);
   prune_options(a, opts);
-  opts.passes.sparse_kernels = parse_sparse_kernels(a.sparse_kernels);
+  opts.passes.sparse_kernels = parse_sparse_kernels(a.sparse_kernels, opts.passes.sparse_only);
   const fs::path out(a.output);
   const fs::path header =
       a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
@@ -379,7 +379,8 @@ int main(int argc, char** argv) {
                  "int8 Gemm/Conv (group 1) kernels that loop over nonzero weights only, for "
                  "--prune-method unstructured: auto (default: per layer, when a cost model "
                  "says the sparse kernel is both smaller and faster), never (dense kernels), "
-                 "always (sparse wherever one exists; for testing and benchmarks)");
+                 "always (sparse wherever one exists; for testing and benchmarks), "
+                 "only=LAYER[,LAYER...] (sparse in those layers alone, to measure them)");
   app.add_flag("--print-pipeline", a.print_pipeline, "list the passes in order and exit");
   app.add_flag("--list-ops", a.list_ops, "list the supported ONNX ops and exit");
   app.add_flag("-v,--verbose", a.verbose, "per-layer table; -vv also prints progress");

@@ -45,6 +45,7 @@ struct PassOptions {
   QuantizeOptions quant;
   PruneOptions prune;
   SparseKernels sparse_kernels = SparseKernels::Auto; // --sparse-kernels
+  std::vector<std::string> sparse_only;               // the layers of --sparse-kernels only=
 };
 
 void check_supported(Graph& g);      // every op is known to tinyc; lists all that are not

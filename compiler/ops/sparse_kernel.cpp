@@ -120,11 +120,25 @@ SparseEstimate estimate_sparse(const Graph& g, const Node& n) {
   return e;
 }
 
-SparseKernels parse_sparse_kernels(const std::string& s) {
+std::string sparse_layer_name(const Graph& g, const Node& n) {
+  return n.name.empty() && n.output(0) >= 0 ? g.val(n.output(0)).name : n.name;
+}
+
+SparseKernels parse_sparse_kernels(const std::string& s, std::vector<std::string>& only) {
+  if (s.rfind("only=", 0) == 0) {
+    only.clear();
+    size_t at = 5;
+    while (at <= s.size()) {
+      const size_t comma = std::min(s.find(',', at), s.size());
+      if (comma > at) only.push_back(s.substr(at, comma - at));
+      at = comma + 1;
+    }
+    return SparseKernels::Only;
+  }
   if (s == "auto") return SparseKernels::Auto;
   if (s == "never") return SparseKernels::Never;
   if (s == "always") return SparseKernels::Always;
-  fail("--sparse-kernels {} is not supported (auto, never or always)", s);
+  fail("--sparse-kernels {} is not supported (auto, never, always or only=LAYER,...)", s);
 }
 
 std::string sparse_summary_text(const Graph& g) {
@@ -134,7 +148,7 @@ std::string sparse_summary_text(const Graph& g) {
   for (const Node& n : g.nodes) {
     if (n.op_type.empty() || !uses_sparse_kernel(n)) continue;
     const SparseEstimate e = estimate_sparse(g, n);
-    names += (layers++ ? ", " : "") + (n.name.empty() ? g.val(n.output(0)).name : n.name);
+    names += (layers++ ? ", " : "") + sparse_layer_name(g, n);
     dense += e.dense_bytes;
     sparse += e.sparse_bytes;
   }
@@ -144,7 +158,7 @@ std::string sparse_summary_text(const Graph& g) {
 }
 
 bool choose_sparse(const SparseEstimate& e, SparseKernels mode) {
-  if (!e.possible || mode == SparseKernels::Never) return false;
+  if (!e.possible || mode == SparseKernels::Never || mode == SparseKernels::Only) return false;
   if (mode == SparseKernels::Always) return true;
   return e.sparse_bytes < e.dense_bytes && e.sparse_instr < e.dense_instr;
 }

@@ -11,7 +11,8 @@
 
 namespace tinyc {
 
-enum class SparseKernels { Auto, Never, Always };
+// Only: the layers named in a list (for measurements: tools/sparse_check.py).
+enum class SparseKernels { Auto, Never, Always, Only };
 
 // What each kernel would cost for one layer.
 struct SparseEstimate {
@@ -26,16 +27,20 @@ struct SparseEstimate {
 
 SparseEstimate estimate_sparse(const Graph& g, const Node& n);
 
-// Auto: sparse only when it is both smaller and estimated faster.
+// Auto: sparse only when it is both smaller and estimated faster. Only: decided by the caller.
 bool choose_sparse(const SparseEstimate& e, SparseKernels mode);
+
+// The name the summary and --sparse-kernels only=... use for a layer: the node's name, else
+// its first output's.
+std::string sparse_layer_name(const Graph& g, const Node& n);
 
 // The node was given the sparse kernel (pass choose-kernels).
 inline bool uses_sparse_kernel(const Node& n) {
   return n.attr_i("sparse_kernel", 0) != 0;
 }
 
-// --sparse-kernels auto|never|always; fails on anything else.
-SparseKernels parse_sparse_kernels(const std::string& s);
+// --sparse-kernels auto|never|always|only=NAME[,NAME...]; fails on anything else.
+SparseKernels parse_sparse_kernels(const std::string& s, std::vector<std::string>& only);
 
 // "sparse kernels: N layers (names), weights X -> Y B\n" when any node uses one, else "".
 std::string sparse_summary_text(const Graph& g);
