@@ -172,12 +172,12 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
       const Node& n = g.nodes[size_t(l.node_index)];
       const SparseEstimate e = estimate_sparse(g, n);
       if (e.possible)
-        kernel =
-            fmt::format(", \"kernel\": \"{}\", \"kernel_bytes\": {{\"dense\": {}, "
-                        "\"sparse\": {}}}, \"nonzero_weights\": {}, \"estimated_instructions\": "
-                        "{{\"dense\": {:.0f}, \"sparse\": {:.0f}}}",
-                        uses_sparse_kernel(n) ? "sparse" : "dense", e.dense_bytes, e.sparse_bytes,
-                        e.nonzeros, e.dense_instr, e.sparse_instr);
+        kernel = fmt::format(", \"kernel\": \"{}\", \"kernel_bytes\": {{\"dense\": {}, "
+                             "\"sparse\": {}}}, \"weight_count\": {}, \"nonzero_weights\": {}, "
+                             "\"estimated_instructions\": "
+                             "{{\"dense\": {:.0f}, \"sparse\": {:.0f}}}",
+                             uses_sparse_kernel(n) ? "sparse" : "dense", e.dense_bytes,
+                             e.sparse_bytes, e.nonzeros, e.dense_instr, e.sparse_instr);
     }
     s += fmt::format(
         "    {{\"index\": {}, \"name\": {}, \"op\": {}, \"input_shapes\": [{}], "

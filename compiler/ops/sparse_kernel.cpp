@@ -33,7 +33,54 @@ TensorData encode_sparse_s8(const int8_t* w, int64_t M, int64_t K) {
   return t;
 }
 
+void encode_sparse_f32(const float* b, int64_t K, int64_t N, bool transB, TensorData& idx,
+                       TensorData& wv) {
+  std::vector<int8_t> s;
+  std::vector<float> v;
+  for (int64_t j = 0; j < N; ++j) {
+    const size_t head = s.size();
+    s.push_back(0);
+    s.push_back(0);
+    int64_t prev = 0, count = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      const float x = transB ? b[j * K + k] : b[k * N + j];
+      if (x == 0.0f) continue;
+      for (; k - prev > 255; prev += 255, ++count) {
+        s.push_back(int8_t(uint8_t(255)));
+        v.push_back(0.0f);
+      }
+      s.push_back(int8_t(uint8_t(k - prev)));
+      v.push_back(x);
+      prev = k;
+      ++count;
+    }
+    if (count > 0xffff) fail("sparse weights: {} entries in one column is not supported", count);
+    s[head] = int8_t(uint8_t(count & 0xff));
+    s[head + 1] = int8_t(uint8_t(count >> 8));
+  }
+  idx = TensorData(DType::I8, {int64_t(s.size())});
+  std::copy(s.begin(), s.end(), idx.data<int8_t>());
+  wv = TensorData(DType::F32, {int64_t(v.size())});
+  std::copy(v.begin(), v.end(), wv.data<float>());
+}
+
 namespace {
+
+// Float Gemm columns: entries (nonzeros plus bridges) of op(B)'s N columns.
+int64_t stream_entries_f32(const float* b, int64_t K, int64_t N, bool transB, int64_t& nonzeros) {
+  int64_t e = 0;
+  nonzeros = 0;
+  for (int64_t j = 0; j < N; ++j) {
+    int64_t prev = 0;
+    for (int64_t k = 0; k < K; ++k)
+      if ((transB ? b[j * K + k] : b[k * N + j]) != 0.0f) {
+        e += (k - prev - 1) / 255 + 1;
+        prev = k;
+        ++nonzeros;
+      }
+  }
+  return e;
+}
 
 // Stream entries (nonzeros plus bridges) of w [M, K].
 int64_t stream_entries(const int8_t* w, int64_t M, int64_t K) {
@@ -71,11 +118,42 @@ constexpr double kSparseEntryQuad = 12.5;
 constexpr double kSparseOutputGemm = 24.0;
 constexpr double kSparseOutputConv = 10.7;
 constexpr double kSparseGather = 4.5; // per k per pixel (window gather)
+// Float Gemm: dense templates/gemm.h (four columns per pass), sparse templates/sparse_f32.h.
+constexpr double kDenseMacF32 = 2.5;
+constexpr double kDenseOutputF32 = 8.0;
+constexpr double kSparseEntryF32 = 7.0;
+constexpr double kSparseOutputF32 = 12.0;
 
 } // namespace
 
+// Float Gemm (transA = 0, constant B): dense templates/gemm.h (four columns per pass), sparse
+// templates/sparse_f32.h.
+SparseEstimate estimate_sparse_f32(const Graph& g, const Node& n) {
+  SparseEstimate e;
+  if (n.attr_i("transA", 0) != 0 || n.input(1) < 0) return e;
+  const Value& bv = g.val(n.input(1));
+  const Value& av = g.val(n.input(0));
+  if (!bv.constant || bv.dtype != DType::F32 || bv.shape.size() != 2 || av.shape.size() != 2)
+    return e;
+  const bool tb = n.attr_i("transB", 0) != 0;
+  const int64_t K = tb ? bv.shape[1] : bv.shape[0], N = tb ? bv.shape[0] : bv.shape[1];
+  const int64_t M = av.shape[0];
+  if (K <= 0 || N <= 0 || av.shape[1] != K) return e;
+  int64_t nonzeros = 0;
+  const int64_t entries = stream_entries_f32(bv.constant->data<float>(), K, N, tb, nonzeros);
+  e.possible = true;
+  e.weights = K * N;
+  e.nonzeros = nonzeros;
+  e.dense_bytes = 4 * K * N;
+  e.sparse_bytes = 5 * entries + 2 * N;
+  e.dense_instr = double(M) * (kDenseMacF32 * double(K * N) + kDenseOutputF32 * double(N));
+  e.sparse_instr = double(M) * (kSparseEntryF32 * double(entries) + kSparseOutputF32 * double(N));
+  return e;
+}
+
 SparseEstimate estimate_sparse(const Graph& g, const Node& n) {
   SparseEstimate e;
+  if (n.op_type == "Gemm" && n.domain.empty()) return estimate_sparse_f32(g, n);
   const bool gemm = n.op_type == "QGemm", conv = n.op_type == "QConv";
   if ((!gemm && !conv) || n.domain != "tinyc" || n.input(1) < 0) return e;
   const Value& wv = g.val(n.input(1));

@@ -45,6 +45,11 @@ SparseKernels parse_sparse_kernels(const std::string& s, std::vector<std::string
 // "sparse kernels: N layers (names), weights X -> Y B\n" when any node uses one, else "".
 std::string sparse_summary_text(const Graph& g);
 
+// Float Gemm: the columns of op(B) (B [K, N], or [N, K] when `transB`) as the two arrays of
+// templates/sparse_f32.h: idx (int8 bytes) and wv (float).
+void encode_sparse_f32(const float* b, int64_t K, int64_t N, bool transB, TensorData& idx,
+                       TensorData& wv);
+
 // w int8 [M, K] row-major -> the stream of templates/sparse_s8.h (int8 bytes).
 TensorData encode_sparse_s8(const int8_t* w, int64_t M, int64_t K);
 

@@ -223,3 +223,53 @@ TEST_CASE("cost model: dense at low sparsity, sparse at very high sparsity") {
   b.output(y);
   CHECK_FALSE(kernel_of(b.finish(), SparseKernels::Always));
 }
+
+namespace {
+
+Graph gemm_f32_graph(int64_t M, int64_t K, int64_t N, bool tb, double fraction, bool with_c,
+                     float alpha, uint32_t seed) {
+  GraphBuilder b;
+  const int a = b.input("a", DType::F32, {M, K});
+  TensorData w = random_tensor(DType::F32, tb ? Shape{N, K} : Shape{K, N}, -1, 1, seed);
+  std::mt19937 rng(seed + 1);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int64_t i = 0; i < w.size(); ++i)
+    if (u(rng) < fraction) w.data<float>()[i] = 0.0f;
+  std::vector<int> ins = {a, b.constant("b", w)};
+  if (with_c) ins.push_back(b.constant("c", random_tensor(DType::F32, {N}, -1, 1, seed + 2)));
+  const int y = b.node1("Gemm", ins,
+                        {{"transB", attr_i(tb)}, {"alpha", attr_f(alpha)}, {"beta", attr_f(0.5f)}});
+  b.output(y);
+  return b.finish();
+}
+
+} // namespace
+
+TEST_CASE("sparse float Gemm == evaluator: transB, alpha/beta, C, zero columns, long gaps") {
+  uint32_t seed = 6000;
+  for (double f : {0.0, 0.5, 0.95, 1.0})
+    for (auto [M, K, N, tb, c] :
+         {std::tuple<int64_t, int64_t, int64_t, bool, bool>{1, 37, 5, true, true},
+          {3, 13, 7, false, true},
+          {2, 600, 3, true, false}}) {
+      INFO("M " << M << " K " << K << " N " << N << " sparsity " << f);
+      Graph g = gemm_f32_graph(M, K, N, tb, f, c, f > 0.9 ? 1.0f : 1.5f, seed);
+      for (Node& n : g.nodes)
+        if (n.op_type == "Gemm") n.attrs["sparse_kernel"] = attr_i(1);
+      const TensorData x = random_tensor(DType::F32, {M, K}, -2, 2, seed + 9);
+      const auto want = evaluate(g, {x});
+      const HostRun r = compile_and_run(g, {x}, false);
+      CHECK(r.source.find("gemm_sparse_f32") != std::string::npos);
+      CHECK(max_abs_diff(r.outputs[0], want[0]) <= 1e-5);
+      seed += 10;
+    }
+  // The cost model: dense at 30%, sparse at 97%.
+  auto sparse_at = [](double f) {
+    Graph g = gemm_f32_graph(1, 256, 64, true, f, true, 1.0f, 6500);
+    PassOptions o;
+    choose_kernels(g, o);
+    return uses_sparse_kernel(g.nodes.back());
+  };
+  CHECK_FALSE(sparse_at(0.3));
+  CHECK(sparse_at(0.97));
+}
