@@ -177,7 +177,7 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
                              "\"estimated_instructions\": "
                              "{{\"dense\": {:.0f}, \"sparse\": {:.0f}}}",
                              uses_sparse_kernel(n) ? "sparse" : "dense", e.dense_bytes,
-                             e.sparse_bytes, e.nonzeros, e.dense_instr, e.sparse_instr);
+                             e.sparse_bytes, e.weights, e.nonzeros, e.dense_instr, e.sparse_instr);
     }
     s += fmt::format(
         "    {{\"index\": {}, \"name\": {}, \"op\": {}, \"input_shapes\": [{}], "
