@@ -6,7 +6,8 @@ instruction model of compiler/ops/sparse_kernel.cpp (docs/sparse_kernels.md).
 
 Each layer is a one-node float ONNX model (Gemm or Conv, random weights) compiled with
 `--prune S --prune-method unstructured --prune-scope layer --quantize int8 --io int8` (so the
-model is the one int8 kernel) with --sparse-kernels never and always. Prints, per layer and
+model is the one int8 kernel; float Gemm layers without the quantisation) with
+--sparse-kernels never and always. Prints, per layer and
 sparsity, measured instructions (minus those of an empty run) and the cost model's estimates
 from the --report. Exit 77 when QEMU or the Arm toolchain is missing.
 """
@@ -29,6 +30,8 @@ import run_cortexm  # noqa: E402
 LAYERS = [
     ("gemm 256x64", "gemm", (256, 64)),
     ("gemm 1568x32", "gemm", (1568, 32)),
+    ("float gemm 256x64", "gemm_f32", (256, 64)),
+    ("float gemm 1568x32", "gemm_f32", (1568, 32)),
     ("conv1x1 32->32 10x10", "conv", (32, 10, 10, 32, 1, 1, 0)),
     ("conv3x3 8->16 12x12", "conv", (8, 12, 12, 16, 3, 1, 1)),
     ("conv3x3 16->32 s2 10x10", "conv", (16, 10, 10, 32, 3, 2, 1)),
@@ -38,7 +41,7 @@ SPARSITIES = [0.0, 0.5, 0.8, 0.9, 0.95]
 
 def layer_model(kind, shape, path):
     rng = np.random.default_rng(1)
-    if kind == "gemm":
+    if kind in ("gemm", "gemm_f32"):
         K, M = shape
         w = rng.standard_normal((M, K)).astype(np.float32) / np.sqrt(K)
         b = rng.standard_normal(M).astype(np.float32) * 0.1
@@ -71,12 +74,15 @@ def measure(tinyc, work, kind, shape, sparsity, mode):
     np.save(calib, np.random.default_rng(2).standard_normal((8,) + xshape[1:]).astype(np.float32))
     out = os.path.join(work, f"m_{mode}.cpp")
     rep = os.path.join(work, f"m_{mode}.json")
-    args = [tinyc, model, "-o", out, "-q", "--quantize", "int8", "--calib", calib, "--io", "int8",
-            "--sparse-kernels", mode, "--report", rep]
+    args = [tinyc, model, "-o", out, "-q", "--sparse-kernels", mode, "--report", rep]
+    if kind != "gemm_f32":
+        args += ["--quantize", "int8", "--calib", calib, "--io", "int8"]
     if sparsity > 0:
         args += ["--prune", str(sparsity), "--prune-method", "unstructured", "--prune-scope", "layer"]
     subprocess.run(args, check=True)
     x = np.random.default_rng(3).integers(-128, 128, xshape, dtype=np.int8)
+    if kind == "gemm_f32":
+        x = np.random.default_rng(3).standard_normal(xshape).astype(np.float32)
     xin = os.path.join(work, "x.npy")
     np.save(xin, x)
     r = run_cortexm.build_and_run(out, [np.load(xin)], target="m4", count=1,

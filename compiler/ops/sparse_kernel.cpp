@@ -119,7 +119,7 @@ constexpr double kSparseOutputGemm = 24.0;
 constexpr double kSparseOutputConv = 10.7;
 constexpr double kSparseGather = 4.5; // per k per pixel (window gather)
 // Float Gemm: dense templates/gemm.h (four columns per pass), sparse templates/sparse_f32.h.
-constexpr double kDenseMacF32 = 2.5;
+constexpr double kDenseMacF32 = 2.75;
 constexpr double kDenseOutputF32 = 8.0;
 constexpr double kSparseEntryF32 = 7.0;
 constexpr double kSparseOutputF32 = 12.0;
