@@ -46,4 +46,65 @@ void gemm_sparse_f32(const float* __restrict__ a, const int8_t* __restrict__ idx
   }
 }
 
+// Float Conv, one group, NCHW padded to three spatial axes (P as templates/conv.h with G = 1).
+// idx/wv as for the Gemm, one column per output channel, k = (ic, kd, kh, kw). Four output
+// pixels at a time: their windows go to the scratch ([K][4] floats, 0 for a padded tap, and
+// 0 past the last pixel), then every channel walks its entries once for all four. Each output
+// is bias + x * w over the nonzero weights in the evaluator's order (a padded tap adds 0 * w,
+// which changes no sum). x and y must not overlap. Scratch: 4 * C * KD * KH * KW floats.
+template <class P>
+void conv_sparse_f32(const float* __restrict__ x, const int8_t* __restrict__ idx,
+                     const float* __restrict__ wv, const float* __restrict__ bias,
+                     float* __restrict__ scratch, float* __restrict__ y) {
+  constexpr int IDHW = P::ID * P::IH * P::IW, OHW = P::OH * P::OW, OSZ = P::OD * OHW;
+  constexpr int KSZ = P::KD * P::KH * P::KW;
+  for (int n = 0; n < P::N; ++n) {
+    const float* xn = x + n * P::C * IDHW;
+    float* yn = y + n * P::M * OSZ;
+    for (int p = 0; p < OSZ; p += 4) {
+      const int np = OSZ - p < 4 ? OSZ - p : 4;
+      for (int j = 0; j < 4; ++j) {
+        const int o = p + j;
+        const int d0 = o / OHW * P::SD - P::PD, h0 = o % OHW / P::OW * P::SH - P::PH,
+                  w0 = o % P::OW * P::SW - P::PW;
+        for (int ic = 0; ic < P::C; ++ic)
+          for (int kd = 0; kd < P::KD; ++kd)
+            for (int kh = 0; kh < P::KH; ++kh)
+              for (int kw = 0; kw < P::KW; ++kw) {
+                const int id = d0 + kd * P::DD, ih = h0 + kh * P::DH, iw = w0 + kw * P::DW;
+                const bool in = j < np && unsigned(id) < unsigned(P::ID) &&
+                                unsigned(ih) < unsigned(P::IH) && unsigned(iw) < unsigned(P::IW);
+                scratch[4 * (ic * KSZ + (kd * P::KH + kh) * P::KW + kw) + j] =
+                    in ? xn[ic * IDHW + (id * P::IH + ih) * P::IW + iw] : 0.0f;
+              }
+      }
+      const uint8_t* s = reinterpret_cast<const uint8_t*>(idx);
+      const float* w = wv;
+      for (int m = 0; m < P::M; ++m) {
+        const int cnt = int(s[0]) | (int(s[1]) << 8);
+        s += 2;
+        float a0 = 0.0f;
+        if constexpr (P::has_bias) a0 = bias[m];
+        float a1 = a0, a2 = a0, a3 = a0;
+        const float* cp = scratch;
+        for (int e = 0; e < cnt; ++e) {
+          cp += 4 * s[e];
+          const float we = w[e];
+          a0 += cp[0] * we;
+          a1 += cp[1] * we;
+          a2 += cp[2] * we;
+          a3 += cp[3] * we;
+        }
+        s += cnt;
+        w += cnt;
+        float* ym = yn + m * OSZ + p;
+        ym[0] = activate<P>(a0);
+        if (np > 1) ym[1] = activate<P>(a1);
+        if (np > 2) ym[2] = activate<P>(a2);
+        if (np > 3) ym[3] = activate<P>(a3);
+      }
+    }
+  }
+}
+
 } // namespace tk

@@ -6,7 +6,7 @@ instruction model of compiler/ops/sparse_kernel.cpp (docs/sparse_kernels.md).
 
 Each layer is a one-node float ONNX model (Gemm or Conv, random weights) compiled with
 `--prune S --prune-method unstructured --prune-scope layer --quantize int8 --io int8` (so the
-model is the one int8 kernel; float Gemm layers without the quantisation) with
+model is the one int8 kernel; float layers without the quantisation) with
 --sparse-kernels never and always. Prints, per layer and
 sparsity, measured instructions (minus those of an empty run) and the cost model's estimates
 from the --report. Exit 77 when QEMU or the Arm toolchain is missing.
@@ -32,6 +32,8 @@ LAYERS = [
     ("gemm 1568x32", "gemm", (1568, 32)),
     ("float gemm 256x64", "gemm_f32", (256, 64)),
     ("float gemm 1568x32", "gemm_f32", (1568, 32)),
+    ("float conv1x1 32->32 10x10", "conv_f32", (32, 10, 10, 32, 1, 1, 0)),
+    ("float conv3x3 8->16 12x12", "conv_f32", (8, 12, 12, 16, 3, 1, 1)),
     ("conv1x1 32->32 10x10", "conv", (32, 10, 10, 32, 1, 1, 0)),
     ("conv3x3 8->16 12x12", "conv", (8, 12, 12, 16, 3, 1, 1)),
     ("conv3x3 16->32 s2 10x10", "conv", (16, 10, 10, 32, 3, 2, 1)),
@@ -75,13 +77,13 @@ def measure(tinyc, work, kind, shape, sparsity, mode):
     out = os.path.join(work, f"m_{mode}.cpp")
     rep = os.path.join(work, f"m_{mode}.json")
     args = [tinyc, model, "-o", out, "-q", "--sparse-kernels", mode, "--report", rep]
-    if kind != "gemm_f32":
+    if not kind.endswith("_f32"):
         args += ["--quantize", "int8", "--calib", calib, "--io", "int8"]
     if sparsity > 0:
         args += ["--prune", str(sparsity), "--prune-method", "unstructured", "--prune-scope", "layer"]
     subprocess.run(args, check=True)
     x = np.random.default_rng(3).integers(-128, 128, xshape, dtype=np.int8)
-    if kind == "gemm_f32":
+    if kind.endswith("_f32"):
         x = np.random.default_rng(3).standard_normal(xshape).astype(np.float32)
     xin = os.path.join(work, "x.npy")
     np.save(xin, x)

@@ -123,6 +123,10 @@ constexpr double kDenseMacF32 = 2.75;
 constexpr double kDenseOutputF32 = 8.0;
 constexpr double kSparseEntryF32 = 7.0;
 constexpr double kSparseOutputF32 = 12.0;
+// Float Conv (templates/conv.h: 4, 2 or 1 channels per pass), sparse: per entry per four pixels.
+constexpr double kDenseConvMacF32 = 2.5;
+constexpr double kSparseEntryQuadF32 = 10.0;
+constexpr double kSparseGatherF32 = 8.0;
 
 } // namespace
 
@@ -151,9 +155,38 @@ SparseEstimate estimate_sparse_f32(const Graph& g, const Node& n) {
   return e;
 }
 
+// Float Conv, one group, constant weights: dense templates/conv.h, sparse
+// templates/sparse_f32.h (four pixels per pass).
+SparseEstimate estimate_sparse_conv_f32(const Graph& g, const Node& n) {
+  SparseEstimate e;
+  if (n.input(1) < 0) return e;
+  const Value& wv = g.val(n.input(1));
+  if (!wv.constant || wv.dtype != DType::F32 || wv.shape.size() < 3) return e;
+  const bool has_bias = n.input(2) >= 0;
+  const ops::ConvGeometry s = ops::conv_geometry(n, g.val(n.input(0)).shape, wv.shape,
+                                                 has_bias ? &g.val(n.input(2)).shape : nullptr);
+  if (s.G != 1 || s.win.rank > 3) return e;
+  const int64_t M = s.M, K = numel(wv.shape) / std::max<int64_t>(1, M);
+  int64_t nonzeros = 0;
+  const int64_t entries = stream_entries_f32(wv.constant->data<float>(), K, M, true, nonzeros);
+  int64_t pixels = 1;
+  for (int64_t o : s.win.out) pixels *= o;
+  e.possible = true;
+  e.weights = M * K;
+  e.nonzeros = nonzeros;
+  e.dense_bytes = 4 * M * K;
+  e.sparse_bytes = 5 * entries + 2 * M;
+  const double np = double(s.N * pixels), quads = double(s.N * ((pixels + 3) / 4));
+  e.dense_instr = np * (kDenseConvMacF32 * double(M * K) + kDenseOutputF32 * double(M));
+  e.sparse_instr = quads * kSparseEntryQuadF32 * double(entries) +
+                   np * (kSparseOutputF32 * double(M) + kSparseGatherF32 * double(K));
+  return e;
+}
+
 SparseEstimate estimate_sparse(const Graph& g, const Node& n) {
   SparseEstimate e;
   if (n.op_type == "Gemm" && n.domain.empty()) return estimate_sparse_f32(g, n);
+  if (n.op_type == "Conv" && n.domain.empty()) return estimate_sparse_conv_f32(g, n);
   const bool gemm = n.op_type == "QGemm", conv = n.op_type == "QConv";
   if ((!gemm && !conv) || n.domain != "tinyc" || n.input(1) < 0) return e;
   const Value& wv = g.val(n.input(1));

@@ -273,3 +273,53 @@ TEST_CASE("sparse float Gemm == evaluator: transB, alpha/beta, C, zero columns, 
   CHECK_FALSE(sparse_at(0.3));
   CHECK(sparse_at(0.97));
 }
+
+TEST_CASE("sparse float Conv == evaluator: pointwise, k x k, strides, pads, 1-D, 3-D, Relu") {
+  struct Case {
+    Shape x;
+    int64_t M;
+    std::vector<int64_t> k, strides, dilations, pads;
+    bool bias, relu;
+  };
+  const Case cases[] = {
+      {{1, 7, 5, 3}, 5, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, true, false},
+      {{2, 3, 7, 6}, 6, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, true, true},
+      {{1, 1, 13, 10}, 6, {10, 4}, {2, 2}, {1, 1}, {4, 1, 5, 1}, false, false},
+      {{1, 4, 9, 8}, 5, {3, 2}, {2, 1}, {2, 1}, {1, 0, 2, 1}, true, false},
+      {{2, 3, 9}, 5, {3}, {2}, {1}, {1, 1}, true, false},
+      {{1, 2, 4, 4, 3}, 3, {2, 3, 2}, {1, 1, 2}, {1, 1, 1}, {1, 0, 1, 0, 1, 1}, true, false},
+  };
+  uint32_t seed = 7000;
+  for (const Case& c : cases)
+    for (double f : {0.0, 0.5, 0.95, 1.0}) {
+      INFO("case seed " << seed << " sparsity " << f);
+      GraphBuilder b;
+      const int x = b.input("x", DType::F32, c.x);
+      Shape ws = {c.M, c.x[1]};
+      ws.insert(ws.end(), c.k.begin(), c.k.end());
+      TensorData w = random_tensor(DType::F32, ws, -1, 1, seed);
+      std::mt19937 rng(seed + 1);
+      std::uniform_real_distribution<double> u(0.0, 1.0);
+      for (int64_t i = 0; i < w.size(); ++i)
+        if (u(rng) < f) w.data<float>()[i] = 0.0f;
+      std::vector<int> ins = {x, b.constant("w", w)};
+      if (c.bias) ins.push_back(b.constant("b", random_tensor(DType::F32, {c.M}, -1, 1, seed + 2)));
+      int y = b.node1("Conv", ins,
+                      {{"kernel_shape", attr_ints(c.k)},
+                       {"strides", attr_ints(c.strides)},
+                       {"dilations", attr_ints(c.dilations)},
+                       {"pads", attr_ints(c.pads)}});
+      if (c.relu) y = b.node1("Relu", {y});
+      b.output(y);
+      Graph g = b.finish();
+      const TensorData xv = random_tensor(DType::F32, c.x, -2, 2, seed + 9);
+      const auto want = evaluate(g, {xv});
+      fuse_activation(g);
+      for (Node& n : g.nodes)
+        if (n.op_type == "Conv") n.attrs["sparse_kernel"] = attr_i(1);
+      const HostRun r = compile_and_run(g, {xv}, false);
+      CHECK(r.source.find("conv_sparse_f32") != std::string::npos);
+      CHECK(max_abs_diff(r.outputs[0], want[0]) <= 1e-5);
+      seed += 10;
+    }
+}
