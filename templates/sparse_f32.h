@@ -46,6 +46,30 @@ void gemm_sparse_f32(const float* __restrict__ a, const int8_t* __restrict__ idx
   }
 }
 
+// One output pixel's window into col[4 * k] (0 for a padded tap), k = (ic, kd, kh, kw).
+template <class P, bool Interior>
+inline void sparse_gather_f32(const float* __restrict__ xn, int d0, int h0, int w0,
+                              float* __restrict__ col) {
+  constexpr int KSZ = P::KD * P::KH * P::KW, IDHW = P::ID * P::IH * P::IW;
+  const int base = (d0 * P::IH + h0) * P::IW + w0;
+  for (int ic = 0; ic < P::C; ++ic)
+#pragma GCC unroll 4
+    for (int kd = 0; kd < P::KD; ++kd)
+#pragma GCC unroll 8
+      for (int kh = 0; kh < P::KH; ++kh)
+#pragma GCC unroll 8
+        for (int kw = 0; kw < P::KW; ++kw) {
+          bool in = true;
+          if constexpr (!Interior) {
+            const int id = d0 + kd * P::DD, ih = h0 + kh * P::DH, iw = w0 + kw * P::DW;
+            in = unsigned(id) < unsigned(P::ID) && unsigned(ih) < unsigned(P::IH) &&
+                 unsigned(iw) < unsigned(P::IW);
+          }
+          const int off = ic * IDHW + base + (kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW;
+          col[4 * (ic * KSZ + (kd * P::KH + kh) * P::KW + kw)] = in ? xn[off] : 0.0f;
+        }
+}
+
 // Float Conv, one group, NCHW padded to three spatial axes (P as templates/conv.h with G = 1).
 // idx/wv as for the Gemm, one column per output channel, k = (ic, kd, kh, kw). Four output
 // pixels at a time: their windows go to the scratch ([K][4] floats, 0 for a padded tap, and
@@ -64,19 +88,20 @@ void conv_sparse_f32(const float* __restrict__ x, const int8_t* __restrict__ idx
     for (int p = 0; p < OSZ; p += 4) {
       const int np = OSZ - p < 4 ? OSZ - p : 4;
       for (int j = 0; j < 4; ++j) {
+        if (j >= np) { // past the last pixel
+          for (int k = 0; k < P::C * KSZ; ++k) scratch[4 * k + j] = 0.0f;
+          continue;
+        }
         const int o = p + j;
         const int d0 = o / OHW * P::SD - P::PD, h0 = o % OHW / P::OW * P::SH - P::PH,
                   w0 = o % P::OW * P::SW - P::PW;
-        for (int ic = 0; ic < P::C; ++ic)
-          for (int kd = 0; kd < P::KD; ++kd)
-            for (int kh = 0; kh < P::KH; ++kh)
-              for (int kw = 0; kw < P::KW; ++kw) {
-                const int id = d0 + kd * P::DD, ih = h0 + kh * P::DH, iw = w0 + kw * P::DW;
-                const bool in = j < np && unsigned(id) < unsigned(P::ID) &&
-                                unsigned(ih) < unsigned(P::IH) && unsigned(iw) < unsigned(P::IW);
-                scratch[4 * (ic * KSZ + (kd * P::KH + kh) * P::KW + kw) + j] =
-                    in ? xn[ic * IDHW + (id * P::IH + ih) * P::IW + iw] : 0.0f;
-              }
+        const bool interior = d0 >= 0 && d0 + (P::KD - 1) * P::DD < P::ID && h0 >= 0 &&
+                              h0 + (P::KH - 1) * P::DH < P::IH && w0 >= 0 &&
+                              w0 + (P::KW - 1) * P::DW < P::IW;
+        if (interior)
+          sparse_gather_f32<P, true>(xn, d0, h0, w0, scratch + j);
+        else
+          sparse_gather_f32<P, false>(xn, d0, h0, w0, scratch + j);
       }
       const uint8_t* s = reinterpret_cast<const uint8_t*>(idx);
       const float* w = wv;

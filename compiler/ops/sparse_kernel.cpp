@@ -124,9 +124,10 @@ constexpr double kDenseOutputF32 = 8.0;
 constexpr double kSparseEntryF32 = 7.0;
 constexpr double kSparseOutputF32 = 12.0;
 // Float Conv (templates/conv.h: 4, 2 or 1 channels per pass), sparse: per entry per four pixels.
-constexpr double kDenseConvMacF32 = 2.5;
-constexpr double kSparseEntryQuadF32 = 10.0;
-constexpr double kSparseGatherF32 = 8.0;
+constexpr double kDenseConvMacF32 = 2.8;
+constexpr double kSparseEntryQuadF32 = 13.0;
+constexpr double kSparseOutputConvF32 = 7.4;
+constexpr double kSparseGatherF32 = 3.4;
 
 } // namespace
 
@@ -179,7 +180,7 @@ SparseEstimate estimate_sparse_conv_f32(const Graph& g, const Node& n) {
   const double np = double(s.N * pixels), quads = double(s.N * ((pixels + 3) / 4));
   e.dense_instr = np * (kDenseConvMacF32 * double(M * K) + kDenseOutputF32 * double(M));
   e.sparse_instr = quads * kSparseEntryQuadF32 * double(entries) +
-                   np * (kSparseOutputF32 * double(M) + kSparseGatherF32 * double(K));
+                   np * (kSparseOutputConvF32 * double(M) + kSparseGatherF32 * double(K));
   return e;
 }
 
