@@ -375,12 +375,13 @@ int main(int argc, char** argv) {
   app.add_option("--prune-scope", a.prune_scope,
                  "unstructured pruning threshold: global (default, one magnitude threshold over "
                  "all layers) or layer (the same fraction in every layer)");
-  app.add_option("--sparse-kernels", a.sparse_kernels,
-                 "int8 Gemm/Conv (group 1) kernels that loop over nonzero weights only, for "
-                 "--prune-method unstructured: auto (default: per layer, when a cost model "
-                 "says the sparse kernel is both smaller and faster), never (dense kernels), "
-                 "always (sparse wherever one exists; for testing and benchmarks), "
-                 "only=LAYER[,LAYER...] (sparse in those layers alone, to measure them)");
+  app.add_option(
+      "--sparse-kernels", a.sparse_kernels,
+      "Gemm/Conv (group 1, int8 and float) kernels that loop over nonzero weights only, for "
+      "--prune-method unstructured: auto (default: per layer, when a cost model "
+      "says the sparse kernel is both smaller and faster), never (dense kernels), "
+      "always (sparse wherever one exists; for testing and benchmarks), "
+      "only=LAYER[,LAYER...] (sparse in those layers alone, to measure them)");
   app.add_flag("--print-pipeline", a.print_pipeline, "list the passes in order and exit");
   app.add_flag("--list-ops", a.list_ops, "list the supported ONNX ops and exit");
   app.add_flag("-v,--verbose", a.verbose, "per-layer table; -vv also prints progress");

@@ -1,4 +1,4 @@
-// choose-kernels: per QGemm / one-group QConv, dense or sparse int8 kernel
+// choose-kernels: per Gemm / one-group Conv (int8 and float), dense or sparse kernel
 // (compiler/ops/sparse_kernel.h cost model, --sparse-kernels); marks the sparse ones.
 #include "passes.h"
 
@@ -28,8 +28,8 @@ void choose_kernels(Graph& g, const PassOptions& opts) {
   }
   for (size_t i = 0; i < only.size(); ++i)
     if (!found[i])
-      fail("--sparse-kernels only=: no layer '{}' with a sparse kernel (int8 Gemm or one-group "
-           "Conv; names as in the --report layers)",
+      fail("--sparse-kernels only=: no layer '{}' with a sparse kernel (Gemm or one-group Conv; "
+           "names as in the --report layers)",
            only[i]);
 }
 

@@ -74,7 +74,8 @@ void uint8_to_int8(Graph& g); // uint8 Q/DQ tensors inside the model become int8
 void int8_io(Graph& g, const PassOptions& opts);
 // QDQ patterns around ops with int8 kernels become those int8 ops (docs/quantization.md).
 void lower_qdq(Graph& g, const PassOptions& opts);
-// Dense or sparse int8 kernel per QGemm/QConv (--sparse-kernels, compiler/ops/sparse_kernel.h).
+// Dense or sparse kernel per Gemm/Conv, int8 or float (--sparse-kernels,
+// compiler/ops/sparse_kernel.h).
 void choose_kernels(Graph& g, const PassOptions& opts);
 
 struct Pass {

@@ -26,7 +26,7 @@ const std::vector<Pass>& pipeline() {
       {"eliminate-dead-nodes", plain(eliminate_dead_nodes), "drop nodes whose results are unused"},
       {"drop-unused-outputs", plain(drop_unused_outputs), "omit optional outputs nobody reads"},
       {"choose-kernels", choose_kernels,
-       "dense or sparse int8 kernel per layer (--sparse-kernels)"},
+       "dense or sparse kernel per Gemm/Conv layer (--sparse-kernels)"},
   };
   return passes;
 }

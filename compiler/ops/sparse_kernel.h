@@ -1,5 +1,6 @@
-// Sparse int8 kernels (templates/sparse_s8.h) for QGemm and one-group QConv: the weight stream
-// they read, and the cost model that picks them per layer instead of the dense kernels
+// Sparse kernels (templates/sparse_s8.h: QGemm and one-group QConv; templates/sparse_f32.h:
+// float Gemm and one-group Conv): the weight streams they read, and the cost model that picks
+// them per layer instead of the dense kernels
 // (docs/sparse_kernels.md). The choice is made once, before memory planning (pass
 // choose-kernels), and recorded on the node as the attribute `sparse_kernel` = 1, so that the
 // emitter, the scratch size and the in-place planning all see the same kernel.
