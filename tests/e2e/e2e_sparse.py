@@ -8,6 +8,8 @@
   (twice for `always`: the output must be byte-identical, deterministic);
 - `always` must report sparse kernels (summary line, "kernel": "sparse" in --report) and
   `never` none;
+- the same with float builds (never / always): outputs within 1e-5 (relative to the largest
+  output) of the dense host build, on the host and on Cortex-M4;
 - runs every build on the host (g++ -fsanitize=address,undefined -Wall -Wextra -Werror) on
   the held-out samples and on a Cortex-M4 under QEMU (arm-none-eabi-g++ -Wall -Wextra
   -Werror) on a few: the outputs of all builds must be bit-identical to the dense build's.
@@ -29,14 +31,15 @@ import run_cortexm  # noqa: E402
 SKIP = 77
 
 
-def compile_model(tinyc, model_dir, work, fraction, mode, tag):
+def compile_model(tinyc, model_dir, work, fraction, mode, tag, int8=True):
     out = os.path.join(work, f"sparse_{tag}.cpp")
     rep = os.path.join(work, f"sparse_{tag}.json")
     p = subprocess.run([tinyc, os.path.join(model_dir, "model.onnx"), "-o", out, "--report", rep,
                         "--name", "sparse_model",
                         "--prune", str(fraction), "--prune-method", "unstructured",
-                        "--quantize", "int8", "--calib", os.path.join(model_dir, "calib.npy"),
-                        "--sparse-kernels", mode], capture_output=True, text=True)
+                        "--sparse-kernels", mode] +
+                       (["--quantize", "int8", "--calib", os.path.join(model_dir, "calib.npy")]
+                        if int8 else []), capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"tinyc failed:\n{p.stderr}")
     kernels = [l.get("kernel") for l in json.load(open(rep))["layers"] if "kernel" in l]
@@ -95,6 +98,27 @@ def main():
               f", M4 {len(m)} samples {'bit-identical' if same_m4 else 'DIFFERENT'}, "
               f"{m4['instructions'][0]} instructions, model flash {m4['sizes']['model']['flash']} B")
         ok &= same_host and same_m4
+    # Float: the sparse Gemm/Conv kernels sum the same terms in the same order.
+    ref = None
+    for mode in ["never", "always"]:
+        src, out, kernels = compile_model(a.tinyc, a.model_dir, work, a.fraction, mode,
+                                          "f32_" + mode, int8=False)
+        host = run_cortexm.build_and_run(src, [x], target="host",
+                                         work=os.path.join(work, f"host_f32_{mode}"))
+        m4 = run_cortexm.build_and_run(src, [x], target="m4", count=a.m4_samples,
+                                       work=os.path.join(work, f"m4_f32_{mode}"))
+        h = np.array([o[0] for o in host["outputs"]])
+        m = np.array([o[0] for o in m4["outputs"]])
+        if ref is None:
+            ref = h
+        tol = 1e-5 * max(1.0, float(np.abs(ref).max()))
+        dh, dm = float(np.abs(h - ref).max()), float(np.abs(m - ref[:len(m)]).max())
+        print(f"  float {mode}: layers {kernels}; max |diff| to dense host: host {dh:.3g}, "
+              f"M4 {dm:.3g} (tolerance {tol:.3g}); {m4['instructions'][0]} instructions")
+        ok &= dh <= tol and dm <= tol
+        if mode == "always" and (not kernels or any(k != "sparse" for k in kernels)):
+            print("  FAILED: float --sparse-kernels always left a dense layer")
+            ok = False
     print("e2e_sparse: " + ("ok" if ok else "FAILED"))
     return 0 if ok else 1
 
