@@ -8,7 +8,7 @@
 For each example model, unstructured sparsity and precision (float, int8), compiles with
 `--prune F --prune-method unstructured` and `--sparse-kernels never`, `always` and `auto`, and
 prints a Markdown table: weight bytes (tinyc's count), flash (arm-none-eabi-size of the model
-object), Cortex-M4 instructions per inference (QEMU, tools/run_cortexm.py) and the layers auto
+object), arena bytes (RAM), Cortex-M4 instructions per inference (QEMU, tools/run_cortexm.py) and the layers auto
 made sparse. Then, per layer that has a sparse kernel, it measures that layer alone
 (`--sparse-kernels only=LAYER`, the difference to the dense build) and compares the cost
 model's estimate and choice with the measured better kernel.
@@ -43,6 +43,7 @@ def compile_and_measure(a, model_dir, work, fraction, int8, mode, x):
     report = json.load(open(rep))
     return {"instr": r["instructions"][0], "flash": r["sizes"]["model"]["flash"],
             "weights": report["totals"]["weights_bytes"],
+            "arena": report["totals"]["arena_bytes"],
             "layers": [l for l in report["layers"] if "kernel" in l]}
 
 
@@ -66,8 +67,9 @@ def main():
     print("## Whole models (Cortex-M4, QEMU; weights = tinyc's constant bytes, flash = model "
           "object text + data)\n")
     print("| model | dtype | sparsity | weights B never / always / auto | flash B never / always "
-          "/ auto | M4 instructions never / always / auto | auto chose sparse |")
-    print("|---|---|---|---|---|---|---|")
+          "/ auto | arena B never / always / auto | M4 instructions never / always / auto "
+          "| auto chose sparse |")
+    print("|---|---|---|---|---|---|---|---|")
     layer_rows = []
     for model in a.models:
         model_dir = os.path.join(ROOT, "models", model)
@@ -84,6 +86,7 @@ def main():
                 print(f"| {model} | {'int8' if int8 else 'float'} | {f} | "
                       f"{r['never']['weights']} / {r['always']['weights']} / {r['auto']['weights']} | "
                       f"{r['never']['flash']} / {r['always']['flash']} / {r['auto']['flash']} | "
+                      f"{r['never']['arena']} / {r['always']['arena']} / {r['auto']['arena']} | "
                       f"{r['never']['instr']} / {r['always']['instr']} / {r['auto']['instr']} | "
                       f"{auto} |", flush=True)
                 if a.no_layers:
