@@ -75,11 +75,12 @@ inline void sparse_gather_f32(const float* __restrict__ xn, int d0, int h0, int 
 // pixels at a time: their windows go to the scratch ([K][4] floats, 0 for a padded tap, and
 // 0 past the last pixel), then every channel walks its entries once for all four. Each output
 // is bias + x * w over the nonzero weights in the evaluator's order (a padded tap adds 0 * w,
-// which changes no sum). x and y must not overlap. Scratch: 4 * C * KD * KH * KW floats.
+// which changes no sum). y may overlap x: each block of four pixels reads its windows before
+// storing (compiler/ops/sparse_kernel.cpp sparse_conv_overlap_shift). Scratch: 4 * C * KD * KH * KW
+// floats.
 template <class P>
-void conv_sparse_f32(const float* __restrict__ x, const int8_t* __restrict__ idx,
-                     const float* __restrict__ wv, const float* __restrict__ bias,
-                     float* __restrict__ scratch, float* __restrict__ y) {
+void conv_sparse_f32(const float* x, const int8_t* __restrict__ idx, const float* __restrict__ wv,
+                     const float* __restrict__ bias, float* __restrict__ scratch, float* y) {
   constexpr int IDHW = P::ID * P::IH * P::IW, OHW = P::OH * P::OW, OSZ = P::OD * OHW;
   constexpr int KSZ = P::KD * P::KH * P::KW;
   for (int n = 0; n < P::N; ++n) {

@@ -96,12 +96,14 @@ inline void sparse_gather_pixel(const int8_t* __restrict__ xn, int o, i16_alias*
 // Four output pixels at a time: their windows go to the scratch as two words per k (pixels
 // p, p + 1 in the halves of the first, p + 2, p + 3 in the second), then every channel walks
 // its entries once for all four (SMLABB / SMLABT: one decoded weight, four products). Past the
-// last pixel the slots hold 0 and the sums are not stored. x and y must not overlap (the
-// compiler plans no in-place output for it). Scratch: 2 * C * KD * KH * KW words.
+// last pixel the slots hold 0 and the sums are not stored. In place: y may overlap x (no
+// __restrict__): every block of four pixels reads its windows before storing its outputs, the
+// order compiler/ops/sparse_kernel.cpp sparse_conv_overlap_shift replays.
+// Scratch: 2 * C * KD * KH * KW words.
 template <class P>
-void qconv_sparse_s8(const int8_t* __restrict__ x, const int8_t* __restrict__ ws,
+void qconv_sparse_s8(const int8_t* x, const int8_t* __restrict__ ws,
                      const int32_t* __restrict__ bias, const int32_t* __restrict__ rq,
-                     int32_t* __restrict__ scratch, int8_t* __restrict__ y) {
+                     int32_t* __restrict__ scratch, int8_t* y) {
   constexpr int IDHW = P::ID * P::IH * P::IW, OSZ = P::OD * P::OH * P::OW;
   constexpr int K = P::C * P::KD * P::KH * P::KW;
   i16_alias* col16 = reinterpret_cast<i16_alias*>(scratch);

@@ -126,7 +126,7 @@ int64_t scratch_bytes(const Graph& g, const Node& n) {
 }
 
 int64_t overlap_shift(const Graph& g, const Node& n, int64_t align) {
-  if (uses_sparse_kernel(n)) return -1; // reads the whole input for every block of pixels
+  if (uses_sparse_kernel(n)) return sparse_conv_overlap_shift(g, n, 4, align);
   const bool has_bias = n.input(2) >= 0;
   const ConvGeometry s = conv_geometry(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
                                        has_bias ? &g.val(n.input(2)).shape : nullptr);

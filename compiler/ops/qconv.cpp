@@ -215,7 +215,7 @@ int64_t scratch_bytes(const Graph& g, const Node& n) {
 
 // The output may start k bytes before the input: k from the kernels' block order.
 int64_t overlap_shift(const Graph& g, const Node& n, int64_t align) {
-  if (uses_sparse_kernel(n)) return -1; // the sparse kernel reads its input for every pixel
+  if (uses_sparse_kernel(n)) return sparse_conv_overlap_shift(g, n, 1, align);
   const QConvShape s =
       qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
   QConvGeometry q = geometry_of(s);

@@ -3,6 +3,8 @@
 
 #include "window.h"
 
+#include "../overlap_trace.h"
+
 namespace tinyc {
 
 TensorData encode_sparse_s8(const int8_t* w, int64_t M, int64_t K) {
@@ -267,6 +269,39 @@ std::string sparse_summary_text(const Graph& g) {
   if (layers == 0) return "";
   return fmt::format("  sparse kernels: {} layer{} ({}), weights {} -> {} B\n", layers,
                      layers == 1 ? "" : "s", names, dense, sparse);
+}
+
+int64_t sparse_conv_overlap_shift(const Graph& g, const Node& n, int64_t elem_bytes,
+                                  int64_t align) {
+  const bool has_bias = n.input(2) >= 0;
+  const ops::ConvGeometry s =
+      ops::conv_geometry(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
+                         has_bias ? &g.val(n.input(2)).shape : nullptr);
+  const ops::Window3 w = ops::window3(s.win);
+  const int64_t IDHW = w.in[0] * w.in[1] * w.in[2], OHW = w.out[1] * w.out[2];
+  const int64_t OSZ = w.out[0] * OHW;
+  AccessTrace t(s.N * s.C * IDHW, s.N * s.M * OSZ);
+  for (int64_t nn = 0; nn < s.N; ++nn)
+    for (int64_t p = 0; p < OSZ; p += 4) {
+      const int64_t np = std::min<int64_t>(4, OSZ - p);
+      for (int64_t o = p; o < p + np; ++o) {
+        const int64_t d0 = o / OHW * w.s[0] - w.p[0], h0 = o % OHW / w.out[2] * w.s[1] - w.p[1],
+                      w0 = o % w.out[2] * w.s[2] - w.p[2];
+        for (int64_t c = 0; c < s.C; ++c)
+          for (int64_t kd = 0; kd < w.k[0]; ++kd)
+            for (int64_t kh = 0; kh < w.k[1]; ++kh)
+              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                const int64_t id = d0 + kd * w.d[0], ih = h0 + kh * w.d[1], iw = w0 + kw * w.d[2];
+                if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1] || iw < 0 || iw >= w.in[2])
+                  continue;
+                t.read((nn * s.C + c) * IDHW + (id * w.in[1] + ih) * w.in[2] + iw);
+              }
+      }
+      for (int64_t m = 0; m < s.M; ++m)
+        for (int64_t o = p; o < p + np; ++o) t.write((nn * s.M + m) * OSZ + o);
+      t.next_block();
+    }
+  return min_overlap_shift({t}, elem_bytes, elem_bytes, align);
 }
 
 bool choose_sparse(const SparseEstimate& e, SparseKernels mode) {

@@ -28,6 +28,12 @@ struct SparseEstimate {
 
 SparseEstimate estimate_sparse(const Graph& g, const Node& n);
 
+// The sparse conv kernels' smallest safe shift of the output before the input
+// (OpDef::overlap_shift), from their access order: blocks of four output pixels, each reading
+// the pixels' windows (every channel) before writing the pixels of every output channel.
+// s: a one-group convolution; elem_bytes: 1 (int8) or 4 (float).
+int64_t sparse_conv_overlap_shift(const Graph& g, const Node& n, int64_t elem_bytes, int64_t align);
+
 // Auto: sparse only when it is both smaller and estimated faster. Only: decided by the caller.
 bool choose_sparse(const SparseEstimate& e, SparseKernels mode);
 

@@ -4,6 +4,7 @@
 // entries); the weight stream encoding; and the cost model's choice (choose-kernels pass).
 #include "compiler/compile.h"
 #include "compiler/evaluator.h"
+#include "compiler/op_registry.h"
 #include "compiler/ops/sparse_kernel.h"
 #include "compiler/quant.h"
 #include "passes/passes.h"
@@ -64,8 +65,11 @@ void mark_sparse(Graph& g) {
 void check(Graph g, const TensorData& x, const std::string& kernel) {
   mark_sparse(g);
   const auto want = evaluate(g, {x});
-  for (const char* flags : {"", "-DTK_FORCE_DSP_PATH"}) {
-    const HostRun r = compile_and_run(g, {x}, false, flags);
+  // Also the checking build: input and output in the arena, so a conv's output may overlap
+  // its input (sparse_conv_overlap_shift), dead buffers poisoned.
+  for (auto [flags, checking] :
+       {std::pair<const char*, bool>{"", false}, {"-DTK_FORCE_DSP_PATH", false}, {"", true}}) {
+    const HostRun r = compile_and_run(g, {x}, false, flags, checking);
     CHECK(r.source.find(kernel) != std::string::npos);
     REQUIRE(r.outputs[0].size() == want[0].size());
     int64_t diff = 0;
@@ -145,6 +149,7 @@ TEST_CASE("sparse QGemm == evaluator: odd shapes, sparsities, zero rows, long ga
 }
 
 TEST_CASE("sparse QConv == evaluator: pointwise, k x k, strides, pads, dilations, 1-D, 3-D") {
+  // (In the checking build, the pointwise and 3x3 cases write their output over the input.)
   const ConvCase cases[] = {
       {{1, 7, 5, 3}, 5, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 17, -5},                 // pointwise
       {{2, 6, 4, 5}, 9, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, -128, 3},                // N = 2
@@ -317,9 +322,22 @@ TEST_CASE("sparse float Conv == evaluator: pointwise, k x k, strides, pads, 1-D,
       fuse_activation(g);
       for (Node& n : g.nodes)
         if (n.op_type == "Conv") n.attrs["sparse_kernel"] = attr_i(1);
-      const HostRun r = compile_and_run(g, {xv}, false);
-      CHECK(r.source.find("conv_sparse_f32") != std::string::npos);
-      CHECK(max_abs_diff(r.outputs[0], want[0]) <= 1e-5);
+      for (bool checking : {false, true}) {
+        const HostRun r = compile_and_run(g, {xv}, false, "", checking);
+        CHECK(r.source.find("conv_sparse_f32") != std::string::npos);
+        CHECK(max_abs_diff(r.outputs[0], want[0]) <= 1e-5);
+      }
       seed += 10;
     }
+}
+
+TEST_CASE("sparse conv kernels may overlap their input where their block order allows") {
+  // Pointwise, same size in and out: each block of four pixels reads them before writing.
+  const ConvCase c{{1, 8, 6, 6}, 8, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 3, 1};
+  Graph g = conv_graph(c, 0.9, 0, 8000);
+  mark_sparse(g);
+  const int64_t shift =
+      OpRegistry::instance().find("tinyc", "QConv")->overlap_shift(g, g.nodes.back(), 4);
+  CHECK(shift >= 0);
+  CHECK(shift < 8 * 36);
 }
