@@ -8,8 +8,8 @@
 For each example model, unstructured sparsity and precision (float, int8), compiles with
 `--prune F --prune-method unstructured` and `--sparse-kernels never`, `always` and `auto`, and
 prints a Markdown table: weight bytes (tinyc's count), flash (arm-none-eabi-size of the model
-object), arena bytes (RAM), Cortex-M4 instructions per inference (QEMU, tools/run_cortexm.py) and the layers auto
-made sparse. Then, per layer that has a sparse kernel, it measures that layer alone
+object), arena bytes (RAM), Cortex-M4 instructions per inference (QEMU, tools/run_cortexm.py)
+and the layers auto made sparse. Then, per layer that has a sparse kernel, it measures that layer alone
 (`--sparse-kernels only=LAYER`, the difference to the dense build) and compares the cost
 model's estimate and choice with the measured better kernel.
 Exit 77 when QEMU or the Arm toolchain is missing.
