@@ -32,6 +32,7 @@ struct Args {
   std::string prune, prune_method, prune_norm, prune_scope, prune_compensate;
   double max_accuracy_drop = -1; // -1: not given
   bool keep_zero_channels = false;
+  std::string sparse_kernels = "auto";
   bool list_ops = false, print_pipeline = false, quiet = false;
   int verbose = 0;
 };
@@ -249,6 +250,7 @@ int run(const Args& a) {
   opts.passes.quant.int8_io = a.io == "int8";
   quantize_options(a, opts);
   prune_options(a, opts);
+  opts.passes.sparse_kernels = parse_sparse_kernels(a.sparse_kernels, opts.passes.sparse_only);
   const fs::path out(a.output);
   const fs::path header =
       a.header.empty() ? fs::path(out).replace_extension(".h") : fs::path(a.header);
@@ -302,6 +304,7 @@ int run(const Args& a) {
     if (r.prune) fmt::print("{}", prune_summary_text(*r.prune));
     if (r.prune_accuracy) fmt::print("{}", prune_accuracy_text(*r.prune_accuracy));
     if (r.quant) fmt::print("{}", quant_summary_text(*r.quant, r.accuracy));
+    fmt::print("{}", sparse_summary_text(r.graph));
   }
   return 0;
 }
@@ -425,6 +428,13 @@ int main(int argc, char** argv) {
   app.add_option("--prune-scope", a.prune_scope,
                  "unstructured pruning threshold: global (default, one magnitude threshold over "
                  "all layers) or layer (the same fraction in every layer)");
+  app.add_option(
+      "--sparse-kernels", a.sparse_kernels,
+      "Gemm/Conv (group 1, int8 and float) kernels that loop over nonzero weights only, for "
+      "--prune-method unstructured: auto (default: per layer, when a cost model "
+      "says the sparse kernel is both smaller and faster), never (dense kernels), "
+      "always (sparse wherever one exists; for testing and benchmarks), "
+      "only=LAYER[,LAYER...] (sparse in those layers alone, to measure them)");
   app.add_flag("--print-pipeline", a.print_pipeline, "list the passes in order and exit");
   app.add_flag("--list-ops", a.list_ops, "list the supported ONNX ops and exit");
   app.add_flag("-v,--verbose", a.verbose, "per-layer table; -vv also prints progress");

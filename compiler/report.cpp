@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include "../passes/plan_arena.h"
+#include "ops/sparse_kernel.h"
 
 #include <fmt/format.h>
 
@@ -165,12 +166,25 @@ std::string report_json(const Graph& g, const EmittedModel& m, const std::string
     std::string ins;
     for (size_t k = 0; k < l.in_shapes.size(); ++k)
       ins += (k ? ", " : "") + json_shape(l.in_shapes[k]);
+    // Layers with a sparse kernel available: which one runs, weight bytes of both.
+    std::string kernel;
+    if (l.node_index >= 0) {
+      const Node& n = g.nodes[size_t(l.node_index)];
+      const SparseEstimate e = estimate_sparse(g, n);
+      if (e.possible)
+        kernel = fmt::format(", \"kernel\": \"{}\", \"kernel_bytes\": {{\"dense\": {}, "
+                             "\"sparse\": {}}}, \"weight_count\": {}, \"nonzero_weights\": {}, "
+                             "\"estimated_instructions\": "
+                             "{{\"dense\": {:.0f}, \"sparse\": {:.0f}}}",
+                             uses_sparse_kernel(n) ? "sparse" : "dense", e.dense_bytes,
+                             e.sparse_bytes, e.weights, e.nonzeros, e.dense_instr, e.sparse_instr);
+    }
     s += fmt::format(
         "    {{\"index\": {}, \"name\": {}, \"op\": {}, \"input_shapes\": [{}], "
         "\"output_shape\": {}, \"output_dtype\": \"{}\", \"macs\": {}, \"weight_bytes\": {}, "
-        "\"in_place\": {}}}{}\n",
+        "\"in_place\": {}{}}}{}\n",
         i, json_string(l.name), json_string(l.op), ins, json_shape(l.out_shape),
-        dtype_name(l.out_dtype), l.macs, l.weight_bytes, l.inplace ? "true" : "false",
+        dtype_name(l.out_dtype), l.macs, l.weight_bytes, l.inplace ? "true" : "false", kernel,
         i + 1 < m.layers.size() ? "," : "");
   }
   s += "  ],\n  \"arena\": {\n";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "../compiler/ir.h"
+#include "../compiler/ops/sparse_kernel.h"
 #include "prune.h"
 
 #include <functional>
@@ -43,6 +44,8 @@ struct QuantizeOptions {
 struct PassOptions {
   QuantizeOptions quant;
   PruneOptions prune;
+  SparseKernels sparse_kernels = SparseKernels::Auto; // --sparse-kernels
+  std::vector<std::string> sparse_only;               // the layers of --sparse-kernels only=
 };
 
 void check_supported(Graph& g);      // every op is known to tinyc; lists all that are not
@@ -71,6 +74,9 @@ void uint8_to_int8(Graph& g); // uint8 Q/DQ tensors inside the model become int8
 void int8_io(Graph& g, const PassOptions& opts);
 // QDQ patterns around ops with int8 kernels become those int8 ops (docs/quantization.md).
 void lower_qdq(Graph& g, const PassOptions& opts);
+// Dense or sparse kernel per Gemm/Conv, int8 or float (--sparse-kernels,
+// compiler/ops/sparse_kernel.h).
+void choose_kernels(Graph& g, const PassOptions& opts);
 
 struct Pass {
   const char* name;

@@ -25,6 +25,8 @@ const std::vector<Pass>& pipeline() {
       {"lower-qdq", lower_qdq, "QDQ patterns become int8 kernels"},
       {"eliminate-dead-nodes", plain(eliminate_dead_nodes), "drop nodes whose results are unused"},
       {"drop-unused-outputs", plain(drop_unused_outputs), "omit optional outputs nobody reads"},
+      {"choose-kernels", choose_kernels,
+       "dense or sparse kernel per Gemm/Conv layer (--sparse-kernels)"},
   };
   return passes;
 }

@@ -1,6 +1,7 @@
 // Conv (float): 1-D, 2-D and 3-D, groups (depthwise included), strides, dilations, pads and
 // auto_pad, optional bias, fused activation. Kernels in templates/conv.h; 1x1 convolutions
 // with stride 1 and no padding take a plane-wise fast path.
+#include "sparse_kernel.h"
 #include "window.h"
 
 #include "../overlap_trace.h"
@@ -74,6 +75,24 @@ void emit(EmitContext& ctx, const Node& n) {
   const bool has_bias = n.input(2) >= 0;
   ConvGeometry s = conv_geometry(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
                                  has_bias ? &g.val(n.input(2)).shape : nullptr);
+  if (uses_sparse_kernel(n)) {
+    // templates/sparse_f32.h: each output channel's nonzero weights (pass choose-kernels).
+    const int64_t K = s.C * numel(s.win.kernel);
+    TensorData idx, wv;
+    encode_sparse_f32(g.val(n.input(1)).constant->data<float>(), K, s.M, true, idx, wv);
+    ctx.use("sparse_f32");
+    Params p;
+    p.i("N", s.N).i("C", s.C).i("M", s.M).i("has_bias", has_bias);
+    add_window_params(p, s.win);
+    add_act(p, n.act);
+    const std::string P = ctx.params(p);
+    const std::string ia = ctx.constant_array(DType::I8, idx, "w_sparse_idx");
+    const std::string wa = ctx.constant_array(DType::F32, wv, "w_sparse");
+    ctx.line(fmt::format("tk::conv_sparse_f32<{}>({}, {}, {}, {}, {}, {});", P,
+                         ctx.cptr(n.input(0)), ia, wa, has_bias ? ctx.cptr(n.input(2)) : "nullptr",
+                         ctx.scratch(DType::F32), ctx.ptr(n.output(0))));
+    return;
+  }
   ctx.use("conv");
   Params p;
   p.i("N", s.N).i("C", s.C).i("M", s.M).i("has_bias", has_bias);
@@ -99,7 +118,15 @@ int64_t macs(const Graph& g, const Node& n) {
 // Depthwise convolutions may overlap their input: tk::conv_float computes channel by channel
 // (one output channel per block for a depthwise conv), pixel by pixel, each pixel reading its
 // window of the channel's input plane; replaying that order gives the shift.
+// The sparse kernel (templates/sparse_f32.h): the windows of four pixels, 4 floats per k.
+int64_t scratch_bytes(const Graph& g, const Node& n) {
+  if (!uses_sparse_kernel(n)) return 0;
+  const Shape& w = g.val(n.input(1)).shape;
+  return 16 * numel(Shape(w.begin() + 1, w.end()));
+}
+
 int64_t overlap_shift(const Graph& g, const Node& n, int64_t align) {
+  if (uses_sparse_kernel(n)) return sparse_conv_overlap_shift(g, n, 4, align);
   const bool has_bias = n.input(2) >= 0;
   const ConvGeometry s = conv_geometry(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape,
                                        has_bias ? &g.val(n.input(2)).shape : nullptr);
@@ -137,6 +164,7 @@ OpDef conv_def() {
   d.macs = macs;
   d.accepts_fused_act = true;
   d.overlap_shift = overlap_shift;
+  d.scratch_bytes = scratch_bytes;
   return d;
 }
 

@@ -2,6 +2,7 @@
 // a C broadcast to [M, N]. MatMul: numpy semantics (1-D operands promoted and their axis
 // dropped, batch axes broadcast). Kernels in templates/gemm.h.
 #include "op_util.h"
+#include "sparse_kernel.h"
 
 namespace tinyc::ops {
 namespace {
@@ -68,6 +69,23 @@ void gemm_emit(EmitContext& ctx, const Node& n) {
   const Shape* c = has_c ? &g.val(n.input(2)).shape : nullptr;
   GemmShape s = gemm_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, c);
   std::vector<int64_t> cs = has_c ? broadcast_strides(*c, {s.M, s.N}) : std::vector<int64_t>{0, 0};
+  if (uses_sparse_kernel(n)) {
+    // templates/sparse_f32.h: B's nonzeros per output column (pass choose-kernels).
+    TensorData idx, wv;
+    encode_sparse_f32(g.val(n.input(1)).constant->data<float>(), s.K, s.N, s.tb, idx, wv);
+    ctx.use("sparse_f32");
+    Params p;
+    p.i("M", s.M).i("N", s.N).i("K", s.K);
+    p.f("alpha", n.attr_f("alpha", 1.0f)).f("beta", n.attr_f("beta", 1.0f));
+    p.i("has_c", has_c).i("cs_m", cs[0]).i("cs_n", cs[1]);
+    add_act(p, n.act);
+    const std::string P = ctx.params(p);
+    const std::string ia = ctx.constant_array(DType::I8, idx, "w_sparse_idx");
+    const std::string wa = ctx.constant_array(DType::F32, wv, "w_sparse");
+    ctx.line(fmt::format("tk::gemm_sparse_f32<{}>({}, {}, {}, {}, {});", P, ctx.cptr(n.input(0)),
+                         ia, wa, has_c ? ctx.cptr(n.input(2)) : "nullptr", ctx.ptr(n.output(0))));
+    return;
+  }
   ctx.use("gemm");
   Params p;
   p.i("M", s.M).i("N", s.N).i("K", s.K).i("transA", s.ta).i("transB", s.tb);

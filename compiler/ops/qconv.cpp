@@ -5,6 +5,7 @@
 // at the end.
 #include "qconv_order.h"
 #include "qlinear.h"
+#include "sparse_kernel.h"
 #include "window.h"
 
 #include "../../passes/plan_arena.h"
@@ -54,7 +55,8 @@ QConvGeometry geometry_of(const QConvShape& s) {
 // The general kernel's output lags (templates/conv_s8.h): only when input 0 is read by this
 // node alone, so that the planner can let the output overlap it (OpDef::overlap_shift).
 std::vector<int64_t> lags_of(const Graph& g, const Node& n, const QConvShape& s) {
-  if (kernel_of(s) != Kernel::General || g.is_graph_output(n.input(0))) return {};
+  if (kernel_of(s) != Kernel::General || g.is_graph_output(n.input(0)) || uses_sparse_kernel(n))
+    return {};
   int uses = 0;
   for (const Node& o : g.nodes)
     for (int v : o.inputs) uses += v == n.input(0);
@@ -156,6 +158,23 @@ void emit(EmitContext& ctx, const Node& n) {
   const RequantTable rq = requant_table(a, accumulator_bound(s.K, bias));
   const TensorData& w = *g.val(n.input(1)).constant;
   const Kernel kern = kernel_of(s);
+  if (uses_sparse_kernel(n)) {
+    // templates/sparse_s8.h: the weights as a stream of nonzeros, k = (ic, kd, kh, kw) as
+    // the model holds them.
+    ctx.use("sparse_s8");
+    Params p;
+    p.i("N", s.N).i("C", s.C).i("M", s.M).i("G", s.G);
+    add_window_params(p, s.win);
+    add_qlinear_params(p, a, rq, has_bias);
+    const std::string P = ctx.params(p);
+    const std::string wa =
+        ctx.constant_array(DType::I8, encode_sparse_s8(w.data<int8_t>(), s.M, s.K), "w_sparse");
+    const std::string rqa = ctx.constant_array(DType::I32, rq.table, "requant");
+    ctx.line(fmt::format("tk::qconv_sparse_s8<{}>({}, {}, {}, {}, {}, {});", P,
+                         ctx.cptr(n.input(0)), wa, has_bias ? ctx.cptr(n.input(2)) : "nullptr", rqa,
+                         ctx.scratch(DType::I32), ctx.ptr(n.output(0))));
+    return;
+  }
   ctx.use("conv_s8");
   Params p;
   p.i("N", s.N).i("C", s.C).i("M", s.M).i("G", s.G);
@@ -190,11 +209,13 @@ int64_t macs(const Graph& g, const Node& n) {
 int64_t scratch_bytes(const Graph& g, const Node& n) {
   const QConvShape s =
       qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
+  if (uses_sparse_kernel(n)) return 8 * s.K; // templates/sparse_s8.h: two words per k
   return scratch_of(s, lags_of(g, n, s));
 }
 
 // The output may start k bytes before the input: k from the kernels' block order.
 int64_t overlap_shift(const Graph& g, const Node& n, int64_t align) {
+  if (uses_sparse_kernel(n)) return sparse_conv_overlap_shift(g, n, 1, align);
   const QConvShape s =
       qconv_shape(n, g.val(n.input(0)).shape, g.val(n.input(1)).shape, bias_shape(g, n));
   QConvGeometry q = geometry_of(s);

@@ -3,6 +3,7 @@
 // [M] constant (optional); y[..., m] = requantize(bias[m] + sum_k (a[k] - x_zp) * w[m, k]).
 // Kernel in templates/gemm_s8.h. QDQ rules for Gemm and MatMul at the end.
 #include "qlinear.h"
+#include "sparse_kernel.h"
 
 #include "../quant.h"
 #include "../../templates/requant.h"
@@ -67,6 +68,31 @@ std::vector<TensorData> eval(const Node& n, const Inputs& in) {
   return {std::move(y)};
 }
 
+// The sparse kernel (templates/sparse_s8.h): the weight stream, and the bias with the input
+// zero point folded in (b[m] - x_zp * sum_k w[m, k], modulo 2^32 like the kernel's sum).
+void emit_sparse(EmitContext& ctx, const Node& n, const QGemmShape& s, const QLinearAttrs& a,
+                 const RequantTable& rq, const TensorData* bias) {
+  const Graph& g = ctx.graph();
+  const int8_t* w = g.val(n.input(1)).constant->data<int8_t>();
+  TensorData folded(DType::I32, {s.M});
+  for (int64_t m = 0; m < s.M; ++m) {
+    int64_t sum = 0;
+    for (int64_t k = 0; k < s.K; ++k) sum += w[m * s.K + k];
+    const int64_t b = (bias ? int64_t(bias->data<int32_t>()[m]) : 0) - int64_t(a.x_zp) * sum;
+    folded.data<int32_t>()[m] = int32_t(uint32_t(uint64_t(b)));
+  }
+  ctx.use("sparse_s8");
+  Params p;
+  p.i("N", s.N).i("M", s.M).i("K", s.K);
+  add_qlinear_params(p, a, rq, true);
+  const std::string P = ctx.params(p);
+  const std::string wa = ctx.constant_array(DType::I8, encode_sparse_s8(w, s.M, s.K), "w_sparse");
+  const std::string ba = ctx.constant_array(DType::I32, folded, "bias_folded");
+  const std::string rqa = ctx.constant_array(DType::I32, rq.table, "requant");
+  ctx.line(fmt::format("tk::qgemm_sparse_s8<{}>({}, {}, {}, {}, {});", P, ctx.cptr(n.input(0)), wa,
+                       ba, rqa, ctx.ptr(n.output(0))));
+}
+
 void emit(EmitContext& ctx, const Node& n) {
   const Graph& g = ctx.graph();
   const bool has_bias = n.input(2) >= 0;
@@ -74,6 +100,10 @@ void emit(EmitContext& ctx, const Node& n) {
   const QLinearAttrs a = qlinear_attrs(n, s.M);
   const TensorData* bias = has_bias ? &*g.val(n.input(2)).constant : nullptr;
   const RequantTable rq = requant_table(a, accumulator_bound(s.K, bias));
+  if (uses_sparse_kernel(n)) {
+    emit_sparse(ctx, n, s, a, rq, bias);
+    return;
+  }
   ctx.use("gemm_s8");
   Params p;
   p.i("N", s.N).i("M", s.M).i("K", s.K);
@@ -94,6 +124,7 @@ int64_t macs(const Graph& g, const Node& n) {
 }
 
 int64_t scratch_bytes(const Graph& g, const Node& n) {
+  if (uses_sparse_kernel(n)) return 0;
   const Shape& w = g.val(n.input(1)).shape;
   const int64_t K = w.size() == 2 ? w[1] : 0;
   return 2 * ((K + 3) / 4 * 2) * 4;
