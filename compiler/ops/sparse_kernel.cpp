@@ -183,6 +183,7 @@ SparseEstimate estimate_sparse_conv_f32(const Graph& g, const Node& n) {
   e.dense_instr = np * (kDenseConvMacF32 * double(M * K) + kDenseOutputF32 * double(M));
   e.sparse_instr = quads * kSparseEntryQuadF32 * double(entries) +
                    np * (kSparseOutputConvF32 * double(M) + kSparseGatherF32 * double(K));
+  e.estimated = s.C > 1;
   return e;
 }
 
@@ -231,6 +232,7 @@ SparseEstimate estimate_sparse(const Graph& g, const Node& n) {
                         (pointwise ? kDenseColumnPw : kDenseIm2col) * double(K));
   e.sparse_instr = quads * kSparseEntryQuad * double(entries) +
                    np * (kSparseOutputConv * double(M) + kSparseGather * double(K));
+  e.estimated = s.C > 1;
   return e;
 }
 
@@ -307,7 +309,8 @@ int64_t sparse_conv_overlap_shift(const Graph& g, const Node& n, int64_t elem_by
 bool choose_sparse(const SparseEstimate& e, SparseKernels mode) {
   if (!e.possible || mode == SparseKernels::Never || mode == SparseKernels::Only) return false;
   if (mode == SparseKernels::Always) return true;
-  return e.sparse_bytes < e.dense_bytes && e.sparse_instr < e.dense_instr;
+  // Auto: sparse only where it is smaller and estimated faster, by an estimate that holds.
+  return e.estimated && e.sparse_bytes < e.dense_bytes && e.sparse_instr < e.dense_instr;
 }
 
 } // namespace tinyc

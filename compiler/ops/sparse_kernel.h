@@ -24,6 +24,9 @@ struct SparseEstimate {
   int64_t sparse_bytes = 0; // weight stream (+ bias)
   double dense_instr = 0;   // estimated Cortex-M4 instructions per inference
   double sparse_instr = 0;
+  // The estimate covers this shape: the cost constants were fitted on convolutions with
+  // several input channels; with one, the estimate was off by 25% to 3x (docs/sparse_kernels.md).
+  bool estimated = true;
 };
 
 SparseEstimate estimate_sparse(const Graph& g, const Node& n);
