@@ -17,6 +17,8 @@
 
 #include "gemm_s8.h"
 
+#include "sparse_window.h"
+
 #include <stdint.h>
 
 namespace tk {
@@ -56,25 +58,9 @@ void qgemm_sparse_s8(const int8_t* __restrict__ a, const int8_t* __restrict__ ws
 template <class P, bool Interior>
 inline void sparse_gather(const int8_t* __restrict__ xn, int d0, int h0, int w0,
                           i16_alias* __restrict__ col16, int j) {
-  constexpr int KSZ = P::KD * P::KH * P::KW, IDHW = P::ID * P::IH * P::IW;
-  const int base = (d0 * P::IH + h0) * P::IW + w0;
-  for (int ic = 0; ic < P::C; ++ic)
-#pragma GCC unroll 4
-    for (int kd = 0; kd < P::KD; ++kd)
-#pragma GCC unroll 8
-      for (int kh = 0; kh < P::KH; ++kh)
-#pragma GCC unroll 8
-        for (int kw = 0; kw < P::KW; ++kw) {
-          const int k = ic * KSZ + (kd * P::KH + kh) * P::KW + kw;
-          bool in = true;
-          if constexpr (!Interior) {
-            const int id = d0 + kd * P::DD, ih = h0 + kh * P::DH, iw = w0 + kw * P::DW;
-            in = unsigned(id) < unsigned(P::ID) && unsigned(ih) < unsigned(P::IH) &&
-                 unsigned(iw) < unsigned(P::IW);
-          }
-          const int off = ic * IDHW + base + (kd * P::DD * P::IH + kh * P::DH) * P::IW + kw * P::DW;
-          col16[4 * k + j] = in ? int16_t(xn[off] - P::x_zp) : int16_t(0);
-        }
+  for_window_taps<P, Interior>(d0, h0, w0, [&](int k, int off, bool in) {
+    col16[4 * k + j] = in ? int16_t(xn[off] - P::x_zp) : int16_t(0);
+  });
 }
 
 template <class P>
