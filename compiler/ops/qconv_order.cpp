@@ -62,18 +62,7 @@ void general(const QConvGeometry& q, bool dsp, AccessTrace& t) {
         const int64_t np = std::min(step, OSZ - p);
         for (int64_t i = 0; i < np; ++i) {
           const int64_t o = p + i;
-          const int64_t d0 = o / OHW * w.s[0] - w.p[0];
-          const int64_t h0 = o % OHW / w.out[2] * w.s[1] - w.p[1];
-          const int64_t w0 = o % w.out[2] * w.s[2] - w.p[2];
-          for (int64_t ic = 0; ic < CG; ++ic)
-            for (int64_t kd = 0; kd < w.k[0]; ++kd)
-              for (int64_t kh = 0; kh < w.k[1]; ++kh)
-                for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                  const int64_t id = d0 + kd * w.d[0], ih = h0 + kh * w.d[1], iw = w0 + kw * w.d[2];
-                  if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1] || iw < 0 || iw >= w.in[2])
-                    continue;
-                  t.read((n * q.C + g * CG + ic) * IDHW + (id * w.in[1] + ih) * w.in[2] + iw);
-                }
+          read_conv_window(t, w, o, (n * q.C + g * CG) * IDHW, CG);
         }
         // lag_store: channel m stores pixels [p - L, p + np - L) (clipped at 0).
         for (int64_t m = 0; m < MG; ++m) {
@@ -162,6 +151,22 @@ std::vector<int64_t> qconv_choose_lags(QConvGeometry q, int64_t align) {
 int64_t qconv_overlap_shift(const QConvGeometry& q, int64_t align) {
   return min_overlap_shift({qconv_access_trace(q, false), qconv_access_trace(q, true)}, 1, 1,
                            align);
+}
+
+void read_conv_window(AccessTrace& t, const Window3& w, int64_t o, int64_t base, int64_t channels) {
+  const int64_t IDHW = w.in[0] * w.in[1] * w.in[2], OHW = w.out[1] * w.out[2];
+  const int64_t d0 = o / OHW * w.s[0] - w.p[0];
+  const int64_t h0 = o % OHW / w.out[2] * w.s[1] - w.p[1];
+  const int64_t w0 = o % w.out[2] * w.s[2] - w.p[2];
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t kd = 0; kd < w.k[0]; ++kd)
+      for (int64_t kh = 0; kh < w.k[1]; ++kh)
+        for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+          const int64_t id = d0 + kd * w.d[0], ih = h0 + kh * w.d[1], iw = w0 + kw * w.d[2];
+          if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1] || iw < 0 || iw >= w.in[2])
+            continue;
+          t.read(base + c * IDHW + (id * w.in[1] + ih) * w.in[2] + iw);
+        }
 }
 
 } // namespace tinyc::ops

@@ -21,6 +21,10 @@ struct QConvGeometry {
 };
 
 // Blocks of one code path (dsp: TK_DSP_PATH) in execution order; elements are int8 bytes.
+// Records the reads of output pixel o's window (Conv geometry w) over `channels` input channels,
+// the first at element `base`, one image (IDHW elements) apart; padded taps read nothing.
+void read_conv_window(AccessTrace& t, const Window3& w, int64_t o, int64_t base, int64_t channels);
+
 AccessTrace qconv_access_trace(const QConvGeometry& q, bool dsp);
 
 // The smallest shift (a multiple of `align` bytes) for which both code paths may write their

@@ -1,35 +1,59 @@
 // Sparse weight stream and the dense-vs-sparse cost model (compiler/ops/sparse_kernel.h).
 #include "sparse_kernel.h"
 
+#include "qconv_order.h"
 #include "window.h"
 
 #include "../overlap_trace.h"
 
 namespace tinyc {
 
-TensorData encode_sparse_s8(const int8_t* w, int64_t M, int64_t K) {
-  std::vector<int8_t> s;
-  for (int64_t m = 0; m < M; ++m) {
-    const size_t head = s.size();
-    s.push_back(0);
-    s.push_back(0);
+namespace {
+
+// Walks the stream form of `columns` columns of K weights, value(j, k): per column begin(j),
+// then entry(skip, weight) per nonzero in k order (skip from the previous entry's k, from 0
+// for the first; a gap over 255 bridged by entries (255, 0)), then end(j, entries).
+template <class Value, class Begin, class Entry, class End>
+void walk_stream(int64_t columns, int64_t K, Value value, Begin begin, Entry entry, End end) {
+  for (int64_t j = 0; j < columns; ++j) {
+    begin(j);
     int64_t prev = 0, count = 0;
     for (int64_t k = 0; k < K; ++k) {
-      const int8_t v = w[m * K + k];
-      if (v == 0) continue;
-      for (; k - prev > 255; prev += 255, ++count) { // bridge: a zero weight 255 further
-        s.push_back(int8_t(uint8_t(255)));
-        s.push_back(0);
-      }
-      s.push_back(int8_t(uint8_t(k - prev)));
-      s.push_back(v);
+      const auto x = value(j, k);
+      if (x == 0) continue;
+      for (; k - prev > 255; prev += 255, ++count) entry(255, decltype(x)(0)); // bridge
+      entry(k - prev, x);
       prev = k;
       ++count;
     }
-    if (count > 0xffff) fail("sparse weights: {} entries in one channel is not supported", count);
-    s[head] = int8_t(uint8_t(count & 0xff));
-    s[head + 1] = int8_t(uint8_t(count >> 8));
+    end(j, count);
   }
+}
+
+// Stream bytes: per column a uint16 entry count (little endian) at `head`, then the entries.
+void put_count(std::vector<int8_t>& s, size_t head, int64_t count, const char* column) {
+  if (count > 0xffff) fail("sparse weights: {} entries in one {} is not supported", count, column);
+  s[head] = int8_t(uint8_t(count & 0xff));
+  s[head + 1] = int8_t(uint8_t(count >> 8));
+}
+
+} // namespace
+
+TensorData encode_sparse_s8(const int8_t* w, int64_t M, int64_t K) {
+  std::vector<int8_t> s;
+  size_t head = 0;
+  walk_stream(
+      M, K, [&](int64_t m, int64_t k) { return w[m * K + k]; },
+      [&](int64_t) {
+        head = s.size();
+        s.push_back(0);
+        s.push_back(0);
+      },
+      [&](int64_t skip, int8_t v) {
+        s.push_back(int8_t(uint8_t(skip)));
+        s.push_back(v);
+      },
+      [&](int64_t, int64_t count) { put_count(s, head, count, "channel"); });
   TensorData t(DType::I8, {int64_t(s.size())});
   std::copy(s.begin(), s.end(), t.data<int8_t>());
   return t;
@@ -39,27 +63,19 @@ void encode_sparse_f32(const float* b, int64_t K, int64_t N, bool transB, Tensor
                        TensorData& wv) {
   std::vector<int8_t> s;
   std::vector<float> v;
-  for (int64_t j = 0; j < N; ++j) {
-    const size_t head = s.size();
-    s.push_back(0);
-    s.push_back(0);
-    int64_t prev = 0, count = 0;
-    for (int64_t k = 0; k < K; ++k) {
-      const float x = transB ? b[j * K + k] : b[k * N + j];
-      if (x == 0.0f) continue;
-      for (; k - prev > 255; prev += 255, ++count) {
-        s.push_back(int8_t(uint8_t(255)));
-        v.push_back(0.0f);
-      }
-      s.push_back(int8_t(uint8_t(k - prev)));
-      v.push_back(x);
-      prev = k;
-      ++count;
-    }
-    if (count > 0xffff) fail("sparse weights: {} entries in one column is not supported", count);
-    s[head] = int8_t(uint8_t(count & 0xff));
-    s[head + 1] = int8_t(uint8_t(count >> 8));
-  }
+  size_t head = 0;
+  walk_stream(
+      N, K, [&](int64_t j, int64_t k) { return transB ? b[j * K + k] : b[k * N + j]; },
+      [&](int64_t) {
+        head = s.size();
+        s.push_back(0);
+        s.push_back(0);
+      },
+      [&](int64_t skip, float x) {
+        s.push_back(int8_t(uint8_t(skip)));
+        v.push_back(x);
+      },
+      [&](int64_t, int64_t count) { put_count(s, head, count, "column"); });
   idx = TensorData(DType::I8, {int64_t(s.size())});
   std::copy(s.begin(), s.end(), idx.data<int8_t>());
   wv = TensorData(DType::F32, {int64_t(v.size())});
@@ -72,29 +88,19 @@ namespace {
 int64_t stream_entries_f32(const float* b, int64_t K, int64_t N, bool transB, int64_t& nonzeros) {
   int64_t e = 0;
   nonzeros = 0;
-  for (int64_t j = 0; j < N; ++j) {
-    int64_t prev = 0;
-    for (int64_t k = 0; k < K; ++k)
-      if ((transB ? b[j * K + k] : b[k * N + j]) != 0.0f) {
-        e += (k - prev - 1) / 255 + 1;
-        prev = k;
-        ++nonzeros;
-      }
-  }
+  walk_stream(
+      N, K, [&](int64_t j, int64_t k) { return transB ? b[j * K + k] : b[k * N + j]; },
+      [](int64_t) {}, [&](int64_t, float x) { nonzeros += x != 0.0f; },
+      [&](int64_t, int64_t count) { e += count; });
   return e;
 }
 
 // Stream entries (nonzeros plus bridges) of w [M, K].
 int64_t stream_entries(const int8_t* w, int64_t M, int64_t K) {
   int64_t e = 0;
-  for (int64_t m = 0; m < M; ++m) {
-    int64_t prev = 0;
-    for (int64_t k = 0; k < K; ++k)
-      if (w[m * K + k] != 0) {
-        e += (k - prev - 1) / 255 + 1;
-        prev = k;
-      }
-  }
+  walk_stream(
+      M, K, [&](int64_t m, int64_t k) { return w[m * K + k]; }, [](int64_t) {},
+      [](int64_t, int8_t) {}, [&](int64_t, int64_t count) { e += count; });
   return e;
 }
 
@@ -287,17 +293,7 @@ int64_t sparse_conv_overlap_shift(const Graph& g, const Node& n, int64_t elem_by
     for (int64_t p = 0; p < OSZ; p += 4) {
       const int64_t np = std::min<int64_t>(4, OSZ - p);
       for (int64_t o = p; o < p + np; ++o) {
-        const int64_t d0 = o / OHW * w.s[0] - w.p[0], h0 = o % OHW / w.out[2] * w.s[1] - w.p[1],
-                      w0 = o % w.out[2] * w.s[2] - w.p[2];
-        for (int64_t c = 0; c < s.C; ++c)
-          for (int64_t kd = 0; kd < w.k[0]; ++kd)
-            for (int64_t kh = 0; kh < w.k[1]; ++kh)
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                const int64_t id = d0 + kd * w.d[0], ih = h0 + kh * w.d[1], iw = w0 + kw * w.d[2];
-                if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1] || iw < 0 || iw >= w.in[2])
-                  continue;
-                t.read((nn * s.C + c) * IDHW + (id * w.in[1] + ih) * w.in[2] + iw);
-              }
+        ops::read_conv_window(t, w, o, nn * s.C * IDHW, s.C);
       }
       for (int64_t m = 0; m < s.M; ++m)
         for (int64_t o = p; o < p + np; ++o) t.write((nn * s.M + m) * OSZ + o);
