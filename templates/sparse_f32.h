@@ -30,7 +30,7 @@ void gemm_sparse_f32(const float* __restrict__ a, const int8_t* __restrict__ idx
     const uint8_t* s = reinterpret_cast<const uint8_t*>(idx);
     const float* w = wv;
     for (int j = 0; j < P::N; ++j) {
-      const int cnt = int(s[0]) | (int(s[1]) << 8);
+      const int cnt = sparse_count(s);
       s += 2;
       const float* xp = a + i * P::K;
       float acc = 0.0f;
@@ -93,7 +93,7 @@ void conv_sparse_f32(const float* x, const int8_t* __restrict__ idx, const float
       const uint8_t* s = reinterpret_cast<const uint8_t*>(idx);
       const float* w = wv;
       for (int m = 0; m < P::M; ++m) {
-        const int cnt = int(s[0]) | (int(s[1]) << 8);
+        const int cnt = sparse_count(s);
         s += 2;
         float a0 = 0.0f;
         if constexpr (P::has_bias) a0 = bias[m];

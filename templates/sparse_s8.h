@@ -23,11 +23,6 @@
 
 namespace tk {
 
-// The entry count at the head of a channel's stream.
-inline int sparse_count(const uint8_t* s) {
-  return int(s[0]) | (int(s[1]) << 8);
-}
-
 // QGemm: y[n, m] = requant(bias[m] + sum over the channel's entries of a[n, k] * w).
 // bias: the compiler folds the input zero point in, bias[m] = b[m] - x_zp * sum_k w[m, k]
 // (always present). The sum runs modulo 2^32: the total is the dense kernel's exact int32

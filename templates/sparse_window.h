@@ -1,9 +1,17 @@
-// The window walk shared by the sparse convolution kernels (sparse_s8.h, sparse_f32.h): one
-// output pixel's taps in weight order k = (ic, kd, kh, kw), NCDHW input padded to three
-// spatial axes (P as templates/conv.h), so each kernel only says how it stores a tap.
+// What the sparse kernels (sparse_s8.h, sparse_f32.h) share: the entry count heading each
+// channel's stream, and the window walk of the convolutions: one output pixel's taps in weight
+// order k = (ic, kd, kh, kw), NCDHW input padded to three spatial axes (P as templates/conv.h),
+// so each kernel only says how it stores a tap.
 #pragma once
 
+#include <stdint.h>
+
 namespace tk {
+
+// The entry count (uint16, little endian) at the head of a channel's stream.
+inline int sparse_count(const uint8_t* s) {
+  return int(s[0]) | (int(s[1]) << 8);
+}
 
 // put(k, off, inside) for every tap: off is its index in the image, valid only when inside
 // (false for a padded tap). Interior: the caller knows the whole window is inside (no bounds
